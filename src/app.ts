@@ -1,0 +1,76 @@
+/**
+ * Builds the HTTP server: the error handler, authentication, the OpenAPI document and each
+ * module's routes, registered explicitly.
+ */
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Container } from './container.js';
+import { registerAuthentication, type ExtraAuthenticator } from './http/authenticate.js';
+import { registerProblemHandler } from './http/problem-handler.js';
+import { validatorCompiler } from './http/validation.js';
+import { auditRoutes } from './modules/audit/audit.routes.js';
+import { authRoutes } from './modules/auth/auth.routes.js';
+import { indicatorsRoutes } from './modules/indicators/indicators.routes.js';
+import { orgsRoutes } from './modules/orgs/orgs.routes.js';
+import { reportsRoutes } from './modules/reports/reports.routes.js';
+
+export interface AppOptions {
+  logger?: boolean | object;
+  extraAuthenticators?: ExtraAuthenticator[];
+}
+
+export async function buildApp(c: Container, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: c.config.bodyLimit,
+    disableRequestLogging: true,
+    ajv: undefined,
+    requestIdHeader: 'x-request-id',
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  registerProblemHandler(app);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'threatshare API',
+        version: '1',
+        description:
+          'The interface specification of the cyber security threat information sharing platform (MIIT Measures, Art. 6). Authenticate with `Authorization: Bearer <token>`. Errors are RFC 9457 problem+json with a stable `code` and the `field` at fault.',
+      },
+      servers: [{ url: c.config.publicUrl }],
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+  // swagger-ui's own routes are public.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/docs')) route.config = { ...(route.config as object), public: true };
+  });
+
+  registerAuthentication(app, c.auth, options.extraAuthenticators);
+
+  app.get('/healthz', {
+    config: { public: true },
+    schema: { tags: ['platform'], summary: 'Ready when the database answers and the lookup index is loaded' },
+    handler: async (_req, reply) => {
+      const ready = c.indicators.index.ready;
+      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'starting', database: c.handle.kind, indicators: c.indicators.index.size });
+    },
+  });
+  app.get('/openapi.json', { config: { public: true }, schema: { hide: true } as object, handler: async () => app.swagger() });
+
+  orgsRoutes(app, c.orgs);
+  authRoutes(app, c.auth);
+  reportsRoutes(app, { reports: c.reports, imports: c.imports, evidence: c.evidence, importLimit: c.config.importLimit, evidenceLimit: c.config.evidenceLimit });
+  indicatorsRoutes(app, c.indicators);
+  auditRoutes(app, c.audit);
+
+  // Organizations change rarely; when they do, caches built from the directory follow.
+  app.addHook('onResponse', async (request) => {
+    if (request.method !== 'GET' && request.url.startsWith('/api/v1/organizations')) await c.refreshDirectory();
+  });
+  return app;
+}

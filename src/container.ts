@@ -1,0 +1,72 @@
+/**
+ * The composition root: opens the database, migrates it, and wires every service once, for the
+ * HTTP app, the CLI and the scheduler alike.
+ */
+import path from 'node:path';
+import type { Config } from './config.js';
+import { openDatabase, type DatabaseHandle } from './db/database.js';
+import { migrate } from './db/migrate.js';
+import { AuditService } from './modules/audit/audit.service.js';
+import { AuthService } from './modules/auth/auth.service.js';
+import { IndicatorsService } from './modules/indicators/indicators.service.js';
+import { OrgsService } from './modules/orgs/orgs.service.js';
+import { EvidenceService } from './modules/reports/evidence.service.js';
+import { ImportsService } from './modules/reports/imports.service.js';
+import { ReportsService } from './modules/reports/reports.service.js';
+
+export interface Container {
+  config: Config;
+  handle: DatabaseHandle;
+  audit: AuditService;
+  auth: AuthService;
+  orgs: OrgsService;
+  indicators: IndicatorsService;
+  reports: ReportsService;
+  imports: ImportsService;
+  evidence: EvidenceService;
+  /** Re-reads what services cache from the directory (declared scopes) after organizations change. */
+  refreshDirectory(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function createContainer(config: Config, options: { handle?: DatabaseHandle; loadIndex?: boolean } = {}): Promise<Container> {
+  const handle =
+    options.handle ??
+    (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? null : path.join(config.dataDir, 'pglite') }));
+  await migrate(handle);
+  const db = handle.db;
+  const audit = new AuditService(db);
+  const auth = new AuthService(db, audit);
+  const orgs = new OrgsService(db, audit);
+  const indicators = new IndicatorsService(handle);
+  const reports = new ReportsService(db, audit, indicators);
+  const imports = new ImportsService(db, audit, indicators, reports);
+  const evidence = new EvidenceService(db, audit);
+
+  let directoryGeneration = -1;
+  const refreshDirectory = async () => {
+    if (directoryGeneration === orgs.generation) return;
+    directoryGeneration = orgs.generation;
+    const { scopes } = await orgs.directory();
+    indicators.setScopes(scopes);
+  };
+  await refreshDirectory();
+  if (options.loadIndex !== false) await indicators.load();
+
+  return {
+    config,
+    handle,
+    audit,
+    auth,
+    orgs,
+    indicators,
+    reports,
+    imports,
+    evidence,
+    refreshDirectory,
+    async close() {
+      indicators.stopPolling();
+      await handle.close();
+    },
+  };
+}

@@ -1,0 +1,206 @@
+/**
+ * The Kysely `Database` interface: one entry per table, mirroring the SQL migrations. Queries are
+ * type-checked against it. `Generated<T>` marks columns the database fills in.
+ */
+import type { ColumnType, Generated } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json<T> = ColumnType<T, string, string>;
+
+export interface ResponsiblePerson {
+  name: string;
+  phone: string;
+  email: string;
+}
+export interface Contact {
+  name: string;
+  role?: string;
+  phone?: string;
+  email?: string;
+}
+
+export interface OrganizationsTable {
+  id: string;
+  kind: string;
+  name: string;
+  name_en: string | null;
+  short_code: string;
+  province_code: string | null;
+  operator: string | null;
+  parent_id: string | null;
+  responsible_department: string;
+  responsible_person: Json<ResponsiblePerson>;
+  contacts: Json<Contact[]>;
+  is_cii: Generated<boolean>;
+  is_party_government: Generated<boolean>;
+  superior_org_id: string | null;
+  categories: Generated<string[]>;
+  status: Generated<string>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  version: Generated<number>;
+}
+
+export interface OrgScopesTable {
+  id: Generated<number>;
+  org_id: string;
+  kind: string;
+  value: string;
+}
+
+export interface UsersTable {
+  id: string;
+  org_id: string;
+  username: string;
+  display_name: string;
+  password_hash: string | null;
+  roles: string[];
+  locale: Generated<string>;
+  created_at: Generated<Date>;
+  disabled_at: Date | null;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  org_id: string;
+  user_id: string | null;
+  name: string;
+  token_prefix: string;
+  token_hash: string;
+  roles: string[];
+  created_at: Generated<Date>;
+  expires_at: Date | null;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
+
+export interface EvidenceFilesTable {
+  sha256: string;
+  size_bytes: number;
+  media_type: string;
+  file_name: string | null;
+  content: Uint8Array;
+  uploaded_by_org: string;
+  created_at: Generated<Date>;
+}
+
+export interface EvidenceAccessTable {
+  sha256: string;
+  org_id: string;
+}
+
+export interface ReportsTable {
+  id: string;
+  org_id: string;
+  submitted_by_user: string | null;
+  submitted_by_token: string | null;
+  source: string;
+  received_at: Generated<Date>;
+  category: string;
+  subtype: string;
+  title: string;
+  description: Generated<string>;
+  discovered_at: Timestamp;
+  affected_party: Json<unknown> | null;
+  tlp: string;
+  self_handled: Generated<boolean>;
+  self_measures: Json<unknown[]>;
+  disclose_reporter: Generated<boolean>;
+  province_code: string | null;
+  evidence_sha256: string[];
+  observable_count: number;
+  refused_count: number;
+  version: Generated<number>;
+  supersedes_id: string | null;
+  idempotency_key: string | null;
+  request_hash: string | null;
+  receipt: Json<unknown> | null;
+}
+
+export interface IndicatorsTable {
+  id: Generated<number>;
+  type: string;
+  value: string;
+  hash_algorithm: string | null;
+  category: string;
+  subtype: string;
+  status: Generated<string>;
+  tlp: Generated<string>;
+  first_seen: Timestamp;
+  last_seen: Timestamp;
+  sighting_count: Generated<number>;
+  valid_until: Timestamp | null;
+  province_code: string | null;
+  operator: string | null;
+  responsible_org_id: string | null;
+  excluded: Generated<boolean>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface SightingsTable {
+  indicator_id: number;
+  report_id: string;
+  org_id: string;
+  seen_at: Timestamp;
+}
+
+export interface ImportsTable {
+  id: string;
+  org_id: string;
+  report_id: string | null;
+  format: string;
+  status: string;
+  total: number;
+  accepted: number;
+  new_indicators: number;
+  duplicates: number;
+  refused: number;
+  refusals: Json<unknown[]>;
+  idempotency_key: string | null;
+  request_hash: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface AuditEventsTable {
+  seq: number;
+  at: Timestamp;
+  actor_org_id: string | null;
+  actor_user_id: string | null;
+  actor_token_id: string | null;
+  action: string;
+  object_type: string;
+  object_id: string;
+  province_code: string | null;
+  data: Json<Record<string, unknown>>;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditHeadTable {
+  id: number;
+  seq: number;
+  hash: string;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: Json<unknown>;
+  updated_at: Generated<Date>;
+}
+
+export interface Database {
+  organizations: OrganizationsTable;
+  org_scopes: OrgScopesTable;
+  users: UsersTable;
+  api_tokens: ApiTokensTable;
+  evidence_files: EvidenceFilesTable;
+  evidence_access: EvidenceAccessTable;
+  reports: ReportsTable;
+  indicators: IndicatorsTable;
+  sightings: SightingsTable;
+  imports: ImportsTable;
+  audit_events: AuditEventsTable;
+  audit_head: AuditHeadTable;
+  settings: SettingsTable;
+}

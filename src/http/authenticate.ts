@@ -1,0 +1,56 @@
+/**
+ * Authentication for every route: `Authorization: Bearer <token>` (API tokens), HTTP Basic with a
+ * token as the password (for TAXII clients that only do Basic), or the console's session cookie.
+ * A route opts out with `config: { public: true }`. The principal is on `request.principal`.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Problem } from '../lib/problem.js';
+import type { AuthService } from '../modules/auth/auth.service.js';
+import type { Principal } from '../modules/auth/principal.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+  interface FastifyContextConfig {
+    public?: boolean;
+  }
+}
+
+/** Other ways to authenticate (the console's sessions) plug in here. */
+export type ExtraAuthenticator = (request: FastifyRequest) => Promise<Principal | null>;
+
+export function registerAuthentication(app: FastifyInstance, auth: AuthService, extra: ExtraAuthenticator[] = []): void {
+  app.decorateRequest('principal', null);
+  app.addHook('onRequest', async (request) => {
+    const header = request.headers.authorization;
+    if (header) {
+      const [scheme, credentials] = header.split(' ', 2);
+      let token: string | null = null;
+      if (scheme?.toLowerCase() === 'bearer' && credentials) token = credentials.trim();
+      else if (scheme?.toLowerCase() === 'basic' && credentials) {
+        const decoded = Buffer.from(credentials, 'base64').toString();
+        const colon = decoded.indexOf(':');
+        token = colon >= 0 ? decoded.slice(colon + 1) : decoded;
+      }
+      if (token) request.principal = await auth.authenticateToken(token);
+      if (!request.principal && !request.routeOptions.config?.public) {
+        throw new Problem('unauthenticated', 'The credentials are not valid (unknown, revoked or expired token)');
+      }
+    } else {
+      for (const a of extra) {
+        request.principal = await a(request);
+        if (request.principal) break;
+      }
+    }
+    if (!request.principal && !request.routeOptions.config?.public) {
+      throw new Problem('unauthenticated', 'Authentication is required: send Authorization: Bearer <token>');
+    }
+  });
+}
+
+/** The principal of an authenticated route (the hook has already refused anonymous requests). */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new Problem('unauthenticated', 'Authentication is required');
+  return request.principal;
+}

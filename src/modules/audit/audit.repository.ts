@@ -1,0 +1,63 @@
+/** Every SQL statement of the audit log. */
+import type { Executor } from '../../db/database.js';
+import type { AuditEntry } from './audit-chain.js';
+
+export interface StoredAuditEntry extends AuditEntry {
+  prev_hash: string;
+  hash: string;
+}
+
+function toEntry(row: any): StoredAuditEntry {
+  return {
+    seq: Number(row.seq),
+    at: new Date(row.at).toISOString(),
+    actor_org_id: row.actor_org_id,
+    actor_user_id: row.actor_user_id,
+    actor_token_id: row.actor_token_id,
+    action: row.action,
+    object_type: row.object_type,
+    object_id: row.object_id,
+    province_code: row.province_code,
+    data: typeof row.data === 'string' ? JSON.parse(row.data) : row.data,
+    prev_hash: row.prev_hash,
+    hash: row.hash,
+  };
+}
+
+export const auditRepository = {
+  /** Locks the chain head for the rest of the transaction: appends are serialized here. */
+  async lockHead(tx: Executor): Promise<{ seq: number; hash: string }> {
+    const head = await tx.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).forUpdate().executeTakeFirstOrThrow();
+    return { seq: Number(head.seq), hash: head.hash };
+  },
+
+  async insert(tx: Executor, entry: StoredAuditEntry): Promise<void> {
+    await tx
+      .insertInto('audit_events')
+      .values({ ...entry, data: JSON.stringify(entry.data) })
+      .execute();
+    await tx.updateTable('audit_head').set({ seq: entry.seq, hash: entry.hash }).where('id', '=', 1).execute();
+  },
+
+  async page(db: Executor, afterSeq: number, limit: number): Promise<StoredAuditEntry[]> {
+    const rows = await db.selectFrom('audit_events').selectAll().where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
+    return rows.map(toEntry);
+  },
+
+  async forObject(db: Executor, objectType: string, objectId: string, limit = 500): Promise<StoredAuditEntry[]> {
+    const rows = await db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('object_type', '=', objectType)
+      .where('object_id', '=', objectId)
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+    return rows.map(toEntry);
+  },
+
+  async head(db: Executor): Promise<{ seq: number; hash: string }> {
+    const head = await db.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).executeTakeFirstOrThrow();
+    return { seq: Number(head.seq), hash: head.hash };
+  },
+};

@@ -1,0 +1,76 @@
+/**
+ * The append-only, hash-chained audit log. `record` is called inside the transaction of every state
+ * change (and for every read of restricted data), so the change and its entry commit together.
+ * Call it last in the transaction: it locks the chain head until commit.
+ */
+import type { Db, Executor } from '../../db/database.js';
+import type { Principal } from '../auth/principal.js';
+import { findChainBreak, GENESIS_HASH, hashEntry, type AuditEntry, type ChainBreak } from './audit-chain.js';
+import { auditRepository, type StoredAuditEntry } from './audit.repository.js';
+
+export interface AuditInput {
+  action: string;
+  object_type: string;
+  object_id: string;
+  province_code?: string | null;
+  data?: Record<string, unknown>;
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  entries: number;
+  head_seq: number;
+  head_hash: string;
+  break: ChainBreak | null;
+}
+
+export class AuditService {
+  constructor(private readonly db: Db) {}
+
+  async record(tx: Executor, actor: Principal | null, input: AuditInput): Promise<StoredAuditEntry> {
+    const head = await auditRepository.lockHead(tx);
+    const entry: AuditEntry = {
+      seq: head.seq + 1,
+      at: new Date().toISOString(),
+      actor_org_id: actor?.orgId ?? null,
+      actor_user_id: actor?.userId ?? null,
+      actor_token_id: actor?.tokenId ?? null,
+      action: input.action,
+      object_type: input.object_type,
+      object_id: input.object_id,
+      province_code: input.province_code ?? null,
+      data: JSON.parse(JSON.stringify(input.data ?? {})),
+    };
+    const stored: StoredAuditEntry = { ...entry, prev_hash: head.hash, hash: hashEntry(head.hash, entry) };
+    await auditRepository.insert(tx, stored);
+    return stored;
+  }
+
+  forObject(objectType: string, objectId: string): Promise<StoredAuditEntry[]> {
+    return auditRepository.forObject(this.db, objectType, objectId);
+  }
+
+  /** Re-computes the whole chain in pages and compares it with the stored head. */
+  async verify(onProgress?: (done: number, total: number) => void): Promise<VerifyResult> {
+    const head = await auditRepository.head(this.db);
+    let cursor = { prevHash: GENESIS_HASH, prevSeq: 0 };
+    let count = 0;
+    for (;;) {
+      const page = await auditRepository.page(this.db, cursor.prevSeq, 5000);
+      if (page.length === 0) break;
+      const result = findChainBreak(page, cursor);
+      count += page.length;
+      onProgress?.(count, head.seq);
+      if (result.break) return { ok: false, entries: count, head_seq: head.seq, head_hash: head.hash, break: result.break };
+      cursor = result.last;
+    }
+    const headMatches = cursor.prevSeq === head.seq && cursor.prevHash === head.hash;
+    return {
+      ok: headMatches,
+      entries: count,
+      head_seq: head.seq,
+      head_hash: head.hash,
+      break: headMatches ? null : { seq: cursor.prevSeq + 1, reason: 'gap' },
+    };
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * Authentication of API tokens and users, and their management. Authenticated principals are kept
+ * for a few seconds in memory so the hot read paths (lookups, TAXII, feeds) do not pay a query per
+ * request; a revocation in this process takes effect at once, in other processes within the TTL.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../../db/database.js';
+import { Problem, validationFailed } from '../../lib/problem.js';
+import type { AuditService } from '../audit/audit.service.js';
+import { assertCanGrantRoles, assertCanManageAccess } from './auth.policy.js';
+import { authRepository } from './auth.repository.js';
+import { ROLES, type OrgKind, type Principal, type Role } from './principal.js';
+import { generateToken, hashPassword, hashToken, verifyPassword } from './secrets.js';
+
+const CACHE_TTL_MS = 10_000;
+const TOUCH_EVERY_MS = 60_000;
+
+export class AuthService {
+  private readonly cache = new Map<string, { principal: Principal; until: number }>();
+  private readonly touched = new Map<string, number>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly audit: AuditService,
+  ) {}
+
+  async authenticateToken(token: string): Promise<Principal | null> {
+    const hash = hashToken(token);
+    const now = Date.now();
+    const hit = this.cache.get(hash);
+    if (hit && hit.until > now) return hit.principal;
+    const row = await authRepository.principalByTokenHash(this.db, hash);
+    if (!row || row.revoked_at || row.disabled_at || row.org_status !== 'active') return null;
+    if (row.expires_at && new Date(row.expires_at).getTime() <= now) return null;
+    const principal: Principal = {
+      orgId: row.org_id,
+      orgKind: row.org_kind as OrgKind,
+      orgName: row.org_name,
+      provinceCode: row.province_code ? String(row.province_code).trim() : null,
+      userId: row.user_id,
+      tokenId: row.token_id,
+      username: row.username ?? null,
+      roles: row.roles as Role[],
+    };
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(hash, { principal, until: now + CACHE_TTL_MS });
+    const last = this.touched.get(row.token_id) ?? 0;
+    if (now - last > TOUCH_EVERY_MS) {
+      this.touched.set(row.token_id, now);
+      await authRepository.touchToken(this.db, row.token_id, new Date(now));
+    }
+    return principal;
+  }
+
+  async authenticatePassword(username: string, password: string): Promise<Principal | null> {
+    const row = await authRepository.userByUsername(this.db, username);
+    if (!row || !row.password_hash || row.disabled_at || row.org_status !== 'active') return null;
+    if (!(await verifyPassword(password, row.password_hash))) return null;
+    return {
+      orgId: row.org_id,
+      orgKind: row.org_kind as OrgKind,
+      orgName: row.org_name,
+      provinceCode: row.province_code ? String(row.province_code).trim() : null,
+      userId: row.id,
+      tokenId: null,
+      username: row.username,
+      roles: row.roles as Role[],
+    };
+  }
+
+  /** Creates an API token; the secret is in the result and nowhere else, ever. */
+  async createToken(
+    actor: Principal | null,
+    input: { org_id: string; name: string; roles: Role[]; user_id?: string | null; expires_at?: Date | null },
+  ): Promise<{ id: string; token: string; prefix: string }> {
+    if (actor) {
+      assertCanManageAccess(actor, input.org_id);
+      assertCanGrantRoles(actor, input.roles);
+    }
+    validateRoles(input.roles);
+    const { token, prefix, hash } = generateToken();
+    const id = randomUUID();
+    await this.db.transaction().execute(async (tx) => {
+      await authRepository.insertToken(tx, {
+        id,
+        org_id: input.org_id,
+        user_id: input.user_id ?? null,
+        name: input.name,
+        token_prefix: prefix,
+        token_hash: hash,
+        roles: input.roles,
+        expires_at: input.expires_at ?? null,
+      });
+      await this.audit.record(tx, actor, { action: 'token.created', object_type: 'api_token', object_id: id, data: { org_id: input.org_id, name: input.name, roles: input.roles } });
+    });
+    return { id, token, prefix };
+  }
+
+  async listTokens(actor: Principal, orgId: string) {
+    assertCanManageAccess(actor, orgId);
+    return authRepository.listTokens(this.db, orgId);
+  }
+
+  async revokeToken(actor: Principal, tokenId: string): Promise<void> {
+    const row = await authRepository.getToken(this.db, tokenId);
+    if (!row) throw new Problem('not_found', 'Token was not found');
+    assertCanManageAccess(actor, row.org_id);
+    await this.db.transaction().execute(async (tx) => {
+      await authRepository.revokeToken(tx, tokenId, new Date());
+      await this.audit.record(tx, actor, { action: 'token.revoked', object_type: 'api_token', object_id: tokenId, data: { org_id: row.org_id } });
+    });
+    this.cache.delete(row.token_hash);
+  }
+
+  async createUser(
+    actor: Principal | null,
+    input: { org_id: string; username: string; display_name: string; password?: string | null; roles: Role[]; locale?: string },
+  ): Promise<{ id: string }> {
+    if (actor) {
+      assertCanManageAccess(actor, input.org_id);
+      assertCanGrantRoles(actor, input.roles);
+    }
+    validateRoles(input.roles);
+    if (input.password != null && input.password.length < 10) throw validationFailed('/password', 'A password has at least 10 characters');
+    const id = randomUUID();
+    const password_hash = input.password ? await hashPassword(input.password) : null;
+    await this.db.transaction().execute(async (tx) => {
+      const existing = await authRepository.userByUsername(tx, input.username);
+      if (existing) throw new Problem('conflict', `Username "${input.username}" is taken`, { field: '/username' });
+      await authRepository.insertUser(tx, { id, org_id: input.org_id, username: input.username, display_name: input.display_name, password_hash, roles: input.roles, locale: input.locale });
+      await this.audit.record(tx, actor, { action: 'user.created', object_type: 'user', object_id: id, data: { org_id: input.org_id, username: input.username, roles: input.roles } });
+    });
+    return { id };
+  }
+
+  async listUsers(actor: Principal, orgId: string) {
+    assertCanManageAccess(actor, orgId);
+    return authRepository.listUsers(this.db, orgId);
+  }
+}
+
+function validateRoles(roles: readonly string[]): void {
+  if (roles.length === 0) throw validationFailed('/roles', 'At least one role is required');
+  roles.forEach((r, i) => {
+    if (!ROLES.includes(r as Role)) throw validationFailed(`/roles/${i}`, `Unknown role "${r}"; roles are ${ROLES.join(', ')}`);
+  });
+}

@@ -1,0 +1,24 @@
+/** Indicator rows and index entries → API output. */
+import type { IndexedIndicator } from './indicator-index.js';
+import type { IndicatorSummary } from './indicators.schema.js';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function presentIndicator(i: IndexedIndicator): IndicatorSummary {
+  return {
+    id: String(i.id),
+    type: i.type,
+    value: i.value,
+    category: i.category,
+    subtype: i.subtype,
+    status: i.status,
+    tlp: i.tlp,
+    province_code: i.province_code,
+    operator: i.operator,
+    first_seen: iso(i.first_seen),
+    last_seen: iso(i.last_seen),
+    sighting_count: i.sighting_count,
+    valid_until: i.valid_until === null ? null : iso(i.valid_until),
+    excluded: i.excluded,
+  };
+}

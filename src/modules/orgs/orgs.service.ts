@@ -1,0 +1,161 @@
+/** Organizations (Art. 5): the registry of regulators, institutions and units, with their scopes. */
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../../db/database.js';
+import { isUniqueViolation } from '../../db/database.js';
+import { notFound, validationFailed, type ProblemDetail, Problem } from '../../lib/problem.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { Principal } from '../auth/principal.js';
+import { assertCanCreateOrg, assertCanEditContacts, assertCanUpdateOrg } from './orgs.policy.js';
+import { presentOrganization } from './orgs.presenter.js';
+import { orgsRepository, type OrgRow } from './orgs.repository.js';
+import type { ContactsUpdate, Organization, OrganizationCreate, OrganizationUpdate, OrgListQuery } from './orgs.schema.js';
+import { provinceByCode } from './provinces.js';
+import { normalizeScope, type ScopeKind } from './scope-rules.js';
+
+const PROVINCIAL_KINDS = new Set(['regulator_provincial']);
+
+function checkProvince(kind: string, code: string | null | undefined): void {
+  if (code && !provinceByCode(code)) throw validationFailed('/province_code', `Unknown province code ${code}`);
+  if (PROVINCIAL_KINDS.has(kind) && !code) throw validationFailed('/province_code', 'A provincial administration needs its province');
+  if (kind === 'regulator_national' && code) throw validationFailed('/province_code', 'The ministry is national: no province');
+}
+
+function normalizeScopes(scopes: { kind: ScopeKind; value: string }[]): { kind: string; value: string }[] {
+  const errors: ProblemDetail[] = [];
+  const out = new Map<string, { kind: string; value: string }>();
+  scopes.forEach((s, i) => {
+    const r = normalizeScope(s.kind, s.value);
+    if (!r.ok) errors.push({ field: `/scopes/${i}/value`, message: r.message });
+    else out.set(`${s.kind} ${r.value}`, { kind: s.kind, value: r.value });
+  });
+  if (errors.length) throw validationFailed(errors[0].field!, errors[0].message, errors);
+  return [...out.values()];
+}
+
+export class OrgsService {
+  /** Bumped on every change, so caches built from the directory (routing) know to rebuild. */
+  generation = 0;
+
+  constructor(
+    private readonly db: Db,
+    private readonly audit: AuditService,
+  ) {}
+
+  async create(actor: Principal | null, input: OrganizationCreate, id: string = randomUUID()): Promise<Organization> {
+    if (actor) assertCanCreateOrg(actor, input);
+    checkProvince(input.kind, input.province_code);
+    const scopes = normalizeScopes((input.scopes ?? []) as { kind: ScopeKind; value: string }[]);
+    const row: Omit<OrgRow, 'created_at' | 'updated_at' | 'version'> = {
+      id,
+      kind: input.kind,
+      name: input.name,
+      name_en: input.name_en ?? null,
+      short_code: input.short_code,
+      province_code: input.province_code ?? null,
+      operator: input.operator ?? null,
+      parent_id: input.parent_id ?? null,
+      responsible_department: input.responsible_department,
+      responsible_person: input.responsible_person,
+      contacts: input.contacts ?? [],
+      is_cii: input.is_cii ?? false,
+      is_party_government: input.is_party_government ?? false,
+      superior_org_id: input.superior_org_id ?? null,
+      categories: input.categories ?? [],
+      status: 'active',
+    };
+    try {
+      await this.db.transaction().execute(async (tx) => {
+        await orgsRepository.insert(tx, row);
+        await orgsRepository.replaceScopes(tx, id, scopes);
+        await this.audit.record(tx, actor, {
+          action: 'organization.created',
+          object_type: 'organization',
+          object_id: id,
+          province_code: row.province_code,
+          data: { kind: row.kind, name: row.name, short_code: row.short_code, scopes: scopes.length },
+        });
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new Problem('conflict', `Short code "${input.short_code}" is taken`, { field: '/short_code' });
+      if ((err as { code?: string }).code === '23503') throw validationFailed('/parent_id', 'A referenced organization does not exist');
+      throw err;
+    }
+    this.generation++;
+    return this.get(actor, id);
+  }
+
+  async get(actor: Principal | null, id: string): Promise<Organization> {
+    const org = await orgsRepository.get(this.db, id);
+    if (!org) throw notFound('Organization');
+    const scopes = await orgsRepository.scopesOf(this.db, [id]);
+    return presentOrganization(actor, org, scopes);
+  }
+
+  async getRow(id: string): Promise<OrgRow | undefined> {
+    return orgsRepository.get(this.db, id);
+  }
+
+  async getByShortCode(code: string): Promise<OrgRow | undefined> {
+    return orgsRepository.getByShortCode(this.db, code);
+  }
+
+  async list(actor: Principal, query: OrgListQuery): Promise<{ items: Organization[]; total: number }> {
+    const { items, total } = await orgsRepository.list(this.db, {
+      kind: query.kind,
+      province_code: query.province_code,
+      q: query.q,
+      limit: query.limit ?? 100,
+      offset: query.offset ?? 0,
+    });
+    const scopes = await orgsRepository.scopesOf(this.db, items.map((o) => o.id));
+    return { items: items.map((o) => presentOrganization(actor, o, scopes)), total };
+  }
+
+  async update(actor: Principal, id: string, patch: OrganizationUpdate): Promise<Organization> {
+    const org = await orgsRepository.get(this.db, id);
+    if (!org) throw notFound('Organization');
+    assertCanUpdateOrg(actor, org);
+    if (patch.province_code !== undefined) checkProvince(org.kind, patch.province_code);
+    const { scopes: rawScopes, ...fields } = patch;
+    const scopes = rawScopes ? normalizeScopes(rawScopes as { kind: ScopeKind; value: string }[]) : undefined;
+    await this.db.transaction().execute(async (tx) => {
+      await orgsRepository.update(tx, id, fields as Partial<OrgRow>);
+      if (scopes) await orgsRepository.replaceScopes(tx, id, scopes);
+      await this.audit.record(tx, actor, {
+        action: 'organization.updated',
+        object_type: 'organization',
+        object_id: id,
+        province_code: org.province_code,
+        data: { fields: Object.keys(fields), scopes: scopes?.length },
+      });
+    });
+    this.generation++;
+    return this.get(actor, id);
+  }
+
+  async updateContacts(actor: Principal, id: string, patch: ContactsUpdate): Promise<Organization> {
+    const org = await orgsRepository.get(this.db, id);
+    if (!org) throw notFound('Organization');
+    assertCanEditContacts(actor, org);
+    if (Object.keys(patch).length === 0) throw validationFailed('', 'Nothing to change');
+    await this.db.transaction().execute(async (tx) => {
+      await orgsRepository.update(tx, id, patch as Partial<OrgRow>);
+      await this.audit.record(tx, actor, {
+        action: 'organization.contacts_updated',
+        object_type: 'organization',
+        object_id: id,
+        province_code: org.province_code,
+        data: { fields: Object.keys(patch) },
+      });
+    });
+    this.generation++;
+    return this.get(actor, id);
+  }
+
+  /** The whole directory with scopes, for routing and enrichment caches. */
+  async directory(): Promise<{ orgs: OrgRow[]; scopes: { org_id: string; kind: string; value: string }[] }> {
+    const [orgs, scopes] = await Promise.all([orgsRepository.all(this.db), orgsRepository.allScopes(this.db)]);
+    return { orgs, scopes };
+  }
+}
+
