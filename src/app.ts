@@ -4,7 +4,7 @@
  */
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Container } from './container.js';
 import { registerAuthentication, type ExtraAuthenticator } from './http/authenticate.js';
 import { registerProblemHandler } from './http/problem-handler.js';
@@ -24,8 +24,8 @@ export async function buildApp(c: Container, options: AppOptions = {}): Promise<
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: c.config.bodyLimit,
-    disableRequestLogging: true,
-    ajv: undefined,
+    // Per-request lines would dominate the log at lookup rates; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: 'x-request-id',
   });
   app.setValidatorCompiler(validatorCompiler);
@@ -44,11 +44,11 @@ export async function buildApp(c: Container, options: AppOptions = {}): Promise<
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
     },
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
   // swagger-ui's own routes are public.
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith('/docs')) route.config = { ...(route.config as object), public: true };
   });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
 
   registerAuthentication(app, c.auth, options.extraAuthenticators);
 

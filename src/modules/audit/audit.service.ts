@@ -50,13 +50,16 @@ export class AuditService {
     return auditRepository.forObject(this.db, objectType, objectId);
   }
 
-  /** Re-computes the whole chain in pages and compares it with the stored head. */
+  /**
+   * Re-computes the chain in pages up to the head as it stood when verification began (entries
+   * appended meanwhile are left for the next run), and compares the result with that head.
+   */
   async verify(onProgress?: (done: number, total: number) => void): Promise<VerifyResult> {
     const head = await auditRepository.head(this.db);
     let cursor = { prevHash: GENESIS_HASH, prevSeq: 0 };
     let count = 0;
-    for (;;) {
-      const page = await auditRepository.page(this.db, cursor.prevSeq, 5000);
+    while (cursor.prevSeq < head.seq) {
+      const page = (await auditRepository.page(this.db, cursor.prevSeq, 5000)).filter((e) => e.seq <= head.seq);
       if (page.length === 0) break;
       const result = findChainBreak(page, cursor);
       count += page.length;
@@ -70,7 +73,7 @@ export class AuditService {
       entries: count,
       head_seq: head.seq,
       head_hash: head.hash,
-      break: headMatches ? null : { seq: cursor.prevSeq + 1, reason: 'gap' },
+      break: headMatches ? null : { seq: cursor.prevSeq + 1, reason: cursor.prevSeq === head.seq ? 'hash_mismatch' : 'gap' },
     };
   }
 }

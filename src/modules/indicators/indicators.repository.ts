@@ -109,23 +109,30 @@ export const indicatorsRepository = {
     return rows.map(fixIndicator);
   },
 
-  /** Rows changed at or after a time (transaction start time of the writer), keyset by (updated_at, id). */
-  async changedSince(db: Executor, since: Date, after: { at: Date; id: number } | null, limit: number): Promise<IndicatorRow[]> {
-    let q = db.selectFrom('indicators').selectAll().where('updated_at', '>=', since);
-    if (after) q = q.where((eb) => eb.or([eb('updated_at', '>', after.at), eb.and([eb('updated_at', '=', after.at), eb('id', '>', after.id)])]));
+  /**
+   * Rows changed at or after a time (the writer's transaction start), keyset by (updated_at, id).
+   * The cursor's time travels as text: PostgreSQL keeps microseconds, a JS Date only milliseconds,
+   * and a truncated cursor would read the same page forever.
+   */
+  async changedSince(db: Executor, since: string, after: { at: string; id: number } | null, limit: number): Promise<(IndicatorRow & { updated_at_text: string })[]> {
+    let q = db.selectFrom('indicators').selectAll().select(sql<string>`updated_at::text`.as('updated_at_text')).where('updated_at', '>=', sql<Date>`${since}::timestamptz`);
+    if (after) {
+      const at = sql<Date>`${after.at}::timestamptz`;
+      q = q.where((eb) => eb.or([eb('updated_at', '>', at), eb.and([eb('updated_at', '=', at), eb('id', '>', after.id)])]));
+    }
     const rows = await q.orderBy('updated_at').orderBy('id').limit(limit).execute();
-    return rows.map(fixIndicator);
+    return rows.map((r) => ({ ...fixIndicator(r), updated_at_text: r.updated_at_text }));
   },
 
   /**
    * Where the poll of other writers may safely resume: the start of the oldest transaction still
    * running (its rows carry that start time as updated_at and are not visible yet), or now.
    */
-  async safeWatermark(db: Executor, kind: 'pglite' | 'postgres'): Promise<Date> {
-    if (kind === 'pglite') return (await sql<{ now: Date }>`SELECT now() AS now`.execute(db)).rows[0].now;
-    const r = await sql<{ w: Date }>`
+  async safeWatermark(db: Executor, kind: 'pglite' | 'postgres'): Promise<string> {
+    if (kind === 'pglite') return (await sql<{ now: string }>`SELECT now()::text AS now`.execute(db)).rows[0].now;
+    const r = await sql<{ w: string }>`
       SELECT least(now(), coalesce((SELECT min(xact_start) FROM pg_stat_activity
-        WHERE datname = current_database() AND xact_start IS NOT NULL AND pid <> pg_backend_pid()), now())) AS w`.execute(db);
+        WHERE datname = current_database() AND xact_start IS NOT NULL AND pid <> pg_backend_pid()), now()))::text AS w`.execute(db);
     return r.rows[0].w;
   },
 

@@ -53,7 +53,7 @@ export class IndicatorsService {
   readonly index = new IndicatorIndex();
   private scopes = new ScopeMatcher([]);
   private exclusions = new Set<string>();
-  private watermark: Date | null = null;
+  private watermark: string | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
   private polling = false;
 
@@ -186,7 +186,7 @@ export class IndicatorsService {
     this.polling = true;
     try {
       const next = await indicatorsRepository.safeWatermark(this.db, this.handle.kind);
-      let after: { at: Date; id: number } | null = null;
+      let after: { at: string; id: number } | null = null;
       let n = 0;
       for (;;) {
         const page = await indicatorsRepository.changedSince(this.db, this.watermark, after, LOAD_PAGE);
@@ -194,7 +194,7 @@ export class IndicatorsService {
         this.index.apply(page);
         n += page.length;
         const last = page[page.length - 1];
-        after = { at: last.updated_at, id: last.id };
+        after = { at: last.updated_at_text, id: last.id };
       }
       this.watermark = next;
       return n;

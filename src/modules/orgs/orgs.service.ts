@@ -152,6 +152,10 @@ export class OrgsService {
     return this.get(actor, id);
   }
 
+  async count(): Promise<number> {
+    return (await orgsRepository.list(this.db, { limit: 1, offset: 0 })).total;
+  }
+
   /** The whole directory with scopes, for routing and enrichment caches. */
   async directory(): Promise<{ orgs: OrgRow[]; scopes: { org_id: string; kind: string; value: string }[] }> {
     const [orgs, scopes] = await Promise.all([orgsRepository.all(this.db), orgsRepository.allScopes(this.db)]);

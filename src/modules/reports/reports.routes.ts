@@ -35,7 +35,10 @@ export function bodyLines(stream: Readable, gzip: boolean, limit: number): Async
   });
   const source = gzip ? stream.pipe(createGunzip()) : stream;
   source.on('error', (e) => counter.destroy(e));
-  return createInterface({ input: source.pipe(counter), crlfDelay: Infinity });
+  // Take the iterator now: readline drops lines emitted before iteration starts, and the body
+  // flows while the import's transaction begins.
+  const it = createInterface({ input: source.pipe(counter), crlfDelay: Infinity })[Symbol.asyncIterator]();
+  return { [Symbol.asyncIterator]: () => it };
 }
 
 function formatOf(req: FastifyRequest, explicit?: BulkFormat): BulkFormat {

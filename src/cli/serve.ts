@@ -1,0 +1,37 @@
+/** `threatshare serve`: the HTTP server (API, docs, later the console and TAXII) until a signal. */
+import pino from 'pino';
+import { buildApp } from '../app.js';
+import type { Config } from '../config.js';
+import { createContainer } from '../container.js';
+import { isEmpty, seedDemo } from '../demo/seed.js';
+
+export async function serve(config: Config): Promise<void> {
+  const log = pino({ level: config.logLevel });
+  log.info({ database: config.databaseUrl ? 'postgres' : 'pglite', dataDir: config.dataDir }, 'starting threatshare');
+  const c = await createContainer(config, { loadIndex: false });
+  if (config.demo) {
+    if (await isEmpty(c)) {
+      const { file, credentials } = await seedDemo(c);
+      log.info({ file, organizations: credentials.length }, 'demo data seeded; credentials written');
+    } else log.info('demo requested, but the database already has data: left as it is');
+  }
+  const app = await buildApp(c, { logger: { level: config.logLevel } });
+  await app.listen({ host: config.host, port: config.port });
+  // The lookup index loads after the port opens: /healthz says 503 "starting" until it is ready.
+  const started = Date.now();
+  await c.indicators.load();
+  c.indicators.startPolling();
+  log.info({ indicators: c.indicators.index.size, ms: Date.now() - started, url: `http://${config.host}:${config.port}` }, 'ready');
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    log.info({ signal }, 'shutting down');
+    await app.close();
+    await c.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}

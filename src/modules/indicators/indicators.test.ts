@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { makeOrg, type TestOrg } from '../../../test/helpers/factories.js';
+import { dbLabel, startHarness, type Harness } from '../../../test/helpers/harness.js';
+
+describe(`indicator store and lookups (${dbLabel})`, () => {
+  let h: Harness;
+  let vendor: TestOrg;
+  let cloud: TestOrg;
+  let unrelated: TestOrg;
+  let ministry: TestOrg;
+  let gd: TestOrg;
+  let bj: TestOrg;
+  let cncert: TestOrg;
+  const stamp = Date.now();
+  const cloudSuffix = `cloud-${stamp}.cn`;
+
+  before(async () => {
+    h = await startHarness();
+    vendor = await makeOrg(h.c, 'security_vendor');
+    cloud = await makeOrg(h.c, 'internet_company', { scopes: [{ kind: 'domain_suffix', value: cloudSuffix }, { kind: 'cidr', value: '120.238.23.0/24' }] });
+    unrelated = await makeOrg(h.c, 'internet_company', { province_code: '310000' });
+    ministry = await makeOrg(h.c, 'regulator_national');
+    gd = await makeOrg(h.c, 'regulator_provincial', { province_code: '440000' });
+    bj = await makeOrg(h.c, 'regulator_provincial', { province_code: '110000' });
+    cncert = await makeOrg(h.c, 'professional_institution');
+  });
+  after(() => h.close());
+
+  const submit = async (org: TestOrg, observables: { type: string; value: string }[], tlp = 'amber', extra: Record<string, unknown> = {}) => {
+    const r = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/reports',
+      headers: org.headers,
+      payload: { category: 'malicious_resource', subtype: 'botnet_c2', title: 't', discovered_at: new Date().toISOString(), tlp, observables, ...extra },
+    });
+    assert.equal(r.statusCode, 201, r.body);
+    return r.json();
+  };
+  const lookup = async (org: TestOrg, value: string) => (await h.app.inject({ method: 'GET', url: `/api/v1/indicators/lookup?value=${encodeURIComponent(value)}`, headers: org.headers })).json();
+
+  test('enriches an IP with province and operator, and a declared scope names the responsible unit', async () => {
+    await submit(vendor, [{ type: 'ipv4', value: '120.238.23.168' }]);
+    const row = await h.c.handle.db.selectFrom('indicators').selectAll().where('type', '=', 'ipv4').where('value', '=', '120.238.23.168').executeTakeFirstOrThrow();
+    assert.equal(String(row.province_code).trim(), '440000');
+    assert.equal(row.operator, 'china_mobile');
+  });
+
+  test('a declared domain suffix names the responsible unit for names below it', async () => {
+    const r = await submit(vendor, [{ type: 'domain', value: `evil.${cloudSuffix}` }, { type: 'url', value: `https://files.${cloudSuffix}/x.apk` }]);
+    const rows = await h.c.handle.db.selectFrom('indicators').select(['value', 'responsible_org_id']).where('id', 'in', r.observables.map((o: { indicator_id: string }) => Number(o.indicator_id))).execute();
+    assert.equal(rows.length, 2);
+    assert.ok(rows.every((x) => x.responsible_org_id === cloud.id));
+  });
+
+  test('lookup normalizes what it is asked and answers with category, status and province', async () => {
+    const name = `Lookup-${stamp}.Example-Threat.com`;
+    await submit(vendor, [{ type: 'domain', value: name }], 'green');
+    const l = await lookup(unrelated, `${name.toUpperCase()}.`);
+    assert.equal(l.known, true);
+    assert.equal(l.type, 'domain');
+    assert.equal(l.value, name.toLowerCase());
+    assert.equal(l.indicator.category, 'malicious_resource');
+    assert.equal(l.indicator.status, 'active');
+    const unknown = await lookup(unrelated, `never-${stamp}.example.org`);
+    assert.equal(unknown.known, false);
+    const bad = await lookup(unrelated, '10.0.0.1');
+    assert.equal(bad.known, false);
+    assert.equal(bad.error.code, 'not_public');
+  });
+
+  test('TLP decides who learns an amber indicator: reporter, regulators and institutions yes, an unrelated unit no', async () => {
+    const name = `amber-${stamp}.example-threat.com`;
+    await submit(vendor, [{ type: 'domain', value: name }], 'amber');
+    assert.equal((await lookup(vendor, name)).known, true);
+    assert.equal((await lookup(ministry, name)).known, true);
+    assert.equal((await lookup(cncert, name)).known, true);
+    assert.equal((await lookup(unrelated, name)).known, false);
+  });
+
+  test('a provincial regulator sees amber indicators of its own province only', async () => {
+    const ip = '58.222.86.210'; // Jiangsu
+    await submit(vendor, [{ type: 'ipv4', value: ip }], 'red');
+    const gdIp = '120.238.23.168';
+    await submit(vendor, [{ type: 'ipv4', value: gdIp }], 'red');
+    assert.equal((await lookup(bj, ip)).known, false);
+    const gdSees = await lookup(gd, gdIp);
+    assert.equal(gdSees.known, true);
+    assert.equal(gdSees.indicator.province_code, '440000');
+    assert.equal((await lookup(bj, `nothing-${stamp}.example.org`)).known, false);
+  });
+
+  test('batch lookup answers 10,000 values in one call and counts the known ones', async () => {
+    const names = Array.from({ length: 3 }, (_, i) => `batch-${i}-${stamp}.example-threat.com`);
+    await submit(vendor, names.map((value) => ({ type: 'domain', value })), 'green');
+    const values = [...names, ...Array.from({ length: 9997 }, (_, i) => `unknown-${i}-${stamp}.example.org`)];
+    const r = await h.app.inject({ method: 'POST', url: '/api/v1/indicators/lookup', headers: unrelated.headers, payload: { values } });
+    assert.equal(r.statusCode, 200);
+    const body = r.json();
+    assert.equal(body.results.length, 10000);
+    assert.equal(body.known, 3);
+    const tooMany = await h.app.inject({ method: 'POST', url: '/api/v1/indicators/lookup', headers: unrelated.headers, payload: { values: [...values, 'x.org'] } });
+    assert.equal(tooMany.statusCode, 400);
+    assert.equal(tooMany.json().field, '/values');
+  });
+
+  test('a noticed unit does not learn who reported unless the reporter agreed', async () => {
+    const name = `anon-${stamp}.${cloudSuffix}`;
+    const r = await submit(vendor, [{ type: 'domain', value: name }], 'green');
+    const id = r.observables[0].indicator_id;
+    const asCloud = (await h.app.inject({ method: 'GET', url: `/api/v1/indicators/${id}`, headers: cloud.headers })).json();
+    assert.equal(asCloud.reporters[0].org_id, null);
+    const asMinistry = (await h.app.inject({ method: 'GET', url: `/api/v1/indicators/${id}`, headers: ministry.headers })).json();
+    assert.equal(asMinistry.reporters[0].org_id, vendor.id);
+    const named = `named-${stamp}.${cloudSuffix}`;
+    const r2 = await submit(vendor, [{ type: 'domain', value: named }], 'green', { disclose_reporter: true });
+    const asCloud2 = (await h.app.inject({ method: 'GET', url: `/api/v1/indicators/${r2.observables[0].indicator_id}`, headers: cloud.headers })).json();
+    assert.equal(asCloud2.reporters[0].org_id, vendor.id);
+  });
+
+  test('the index follows writes of another process (polling the safe watermark)', async () => {
+    if (h.c.handle.kind !== 'postgres') return; // PGlite has one process by construction
+    const name = `poll-${stamp}.example-threat.com`;
+    const before = h.c.indicators.index.get('domain', name);
+    assert.equal(before, undefined);
+    // Write directly, as another server process would, then poll.
+    await h.c.handle.db.insertInto('indicators').values({ type: 'domain', value: name, category: 'malicious_resource', subtype: 'other', first_seen: new Date(), last_seen: new Date(), hash_algorithm: null, province_code: null, operator: null, responsible_org_id: null, valid_until: null, tlp: 'clear' }).execute();
+    await h.c.indicators.pollOnce();
+    assert.equal(h.c.indicators.index.get('domain', name)?.tlp, 'clear');
+  });
+
+  test('search pages by keyset and filters by type', async () => {
+    const r = await h.app.inject({ method: 'GET', url: '/api/v1/indicators?type=domain&limit=2', headers: ministry.headers });
+    const body = r.json();
+    assert.equal(body.items.length, 2);
+    assert.ok(body.items.every((x: { type: string }) => x.type === 'domain'));
+    const next = await h.app.inject({ method: 'GET', url: `/api/v1/indicators?type=domain&limit=2&before_id=${body.next_before_id}`, headers: ministry.headers });
+    assert.ok(next.json().items.every((x: { id: string }) => Number(x.id) < body.next_before_id));
+  });
+});
