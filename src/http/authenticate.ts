@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Problem } from '../lib/problem.js';
 import type { AuthService } from '../modules/auth/auth.service.js';
 import type { Principal } from '../modules/auth/principal.js';
+import { FailureLimiter } from './failure-limiter.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -22,9 +23,15 @@ export type ExtraAuthenticator = (request: FastifyRequest) => Promise<Principal 
 
 export function registerAuthentication(app: FastifyInstance, auth: AuthService, extra: ExtraAuthenticator[] = []): void {
   app.decorateRequest('principal', null);
-  app.addHook('onRequest', async (request) => {
+  const limiter = new FailureLimiter();
+  app.addHook('onRequest', async (request, reply) => {
     const header = request.headers.authorization;
     if (header) {
+      const wait = limiter.retryAfter(request.ip);
+      if (wait > 0) {
+        reply.header('Retry-After', String(wait));
+        throw new Problem('rate_limited', `Too many failed authentications from this address; retry in ${wait} s`);
+      }
       const [scheme, credentials] = header.split(' ', 2);
       let token: string | null = null;
       if (scheme?.toLowerCase() === 'bearer' && credentials) token = credentials.trim();
@@ -34,6 +41,7 @@ export function registerAuthentication(app: FastifyInstance, auth: AuthService, 
         token = colon >= 0 ? decoded.slice(colon + 1) : decoded;
       }
       if (token) request.principal = await auth.authenticateToken(token);
+      if (!request.principal) limiter.fail(request.ip);
       if (!request.principal && !request.routeOptions.config?.public) {
         throw new Problem('unauthenticated', 'The credentials are not valid (unknown, revoked or expired token)');
       }
