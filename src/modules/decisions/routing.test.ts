@@ -146,11 +146,11 @@ describe('routeTargets', () => {
     assert.deepEqual(r.unrouted.map((u) => u.target.value), ['ab']);
   });
 
-  test('routes 10,000 targets over 5,000 declared blocks in well under a second', () => {
+  // How fast is for the benchmarks, never a timed test: this checks that a large directory routes right.
+  test('routes 10,000 targets over 5,000 declared blocks, each to its owner', () => {
     const many: RoutingOrganization[] = [];
     for (let i = 0; i < 5000; i++)
       many.push({ org_id: `u${i}`, kind: 'internet_company', province_code: null, scopes: { cidr: [`10.${i >> 8}.${i & 255}.0/24`, `2001:db8:${i.toString(16)}::/48`], domain_suffix: [`site${i}.example`] } });
-    const t0 = performance.now();
     const d = buildRoutingDirectory(many);
     const targets: RoutingTarget[] = [];
     for (let i = 0; i < 10000; i++) {
@@ -164,10 +164,10 @@ describe('routeTargets', () => {
       );
     }
     const r = routeTargets(targets, d);
-    const ms = performance.now() - t0;
     assert.equal(r.unrouted.length, 0);
     assert.equal(r.groups.length, 5000);
-    assert.ok(ms < 1000, `took ${ms.toFixed(0)} ms`);
+    const g = r.groups.find((x) => x.org_id === 'u7')!;
+    assert.ok(g.targets.every(({ target: t }) => t.value.includes(`site7.example`) || t.value.startsWith("10.0.7.") || t.value.startsWith("2001:db8:7::")));
   });
 });
 

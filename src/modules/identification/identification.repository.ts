@@ -1,0 +1,121 @@
+/** Every SQL statement of threat cases, their reports, and identifications. */
+import { sql, type Selectable } from 'kysely';
+import type { Executor } from '../../db/database.js';
+import type { IdentificationsTable, ThreatCasesTable } from '../../db/workflow-schema.js';
+
+export type CaseRow = Selectable<ThreatCasesTable>;
+export type IdentificationRow = Selectable<IdentificationsTable>;
+
+const parse = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
+const fixCase = (r: any): CaseRow => ({ ...r, province_code: r.province_code ? String(r.province_code).trim() : null, questions: parse(r.questions) });
+const j = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
+
+/** Case states a new report of the same indicator may join (the finding is still open or acting). */
+export const JOINABLE_STATES = ['open', 'identifying', 'more_info_needed', 'confirmed', 'decided', 'handling'];
+
+export const identificationRepository = {
+  async insertCase(tx: Executor, c: Omit<CaseRow, 'version' | 'declined_org_ids'>): Promise<void> {
+    await tx.insertInto('threat_cases').values({ ...c, questions: j(c.questions) }).execute();
+  },
+
+  async linkReport(tx: Executor, caseId: string, reportId: string, orgId: string, at: Date): Promise<void> {
+    await tx.insertInto('case_reports').values({ case_id: caseId, report_id: reportId, org_id: orgId, added_at: at }).onConflict((oc) => oc.doNothing()).execute();
+  },
+
+  /**
+   * The joinable case that already holds one of these indicators: through the sightings of the
+   * cases' reports (sightings' primary key starts with indicator_id), so no per-case copy of
+   * indicators is kept. Excludes the report being taken in.
+   */
+  async findJoinableCase(tx: Executor, indicatorIds: number[], excludeReportId: string): Promise<CaseRow | undefined> {
+    if (indicatorIds.length === 0) return undefined;
+    const r = await sql`
+      SELECT c.* FROM threat_cases c
+      WHERE c.state IN (${sql.join(JOINABLE_STATES)})
+        AND c.id IN (
+          SELECT cr.case_id FROM sightings s JOIN case_reports cr ON cr.report_id = s.report_id
+          WHERE s.indicator_id = ANY(${indicatorIds}::bigint[]) AND s.report_id <> ${excludeReportId})
+      ORDER BY c.opened_at LIMIT 1
+      FOR UPDATE OF c`.execute(tx);
+    return r.rows[0] ? fixCase(r.rows[0]) : undefined;
+  },
+
+  async addReporter(tx: Executor, caseId: string, orgId: string, at: Date): Promise<void> {
+    await sql`UPDATE threat_cases SET reporting_org_ids = CASE WHEN ${orgId}::uuid = ANY(reporting_org_ids) THEN reporting_org_ids ELSE array_append(reporting_org_ids, ${orgId}::uuid) END, updated_at = ${at} WHERE id = ${caseId}`.execute(tx);
+  },
+
+  async countSelfHandled(tx: Executor, orgId: string, day: string, category: string): Promise<void> {
+    await sql`INSERT INTO self_handled_counts (org_id, day, category, reports) VALUES (${orgId}, ${day}, ${category}, 1)
+      ON CONFLICT (org_id, day, category) DO UPDATE SET reports = self_handled_counts.reports + 1`.execute(tx);
+  },
+
+  async get(db: Executor, id: string, forUpdate = false): Promise<CaseRow | undefined> {
+    let q = db.selectFrom('threat_cases').selectAll().where('id', '=', id);
+    if (forUpdate) q = q.forUpdate();
+    const r = await q.executeTakeFirst();
+    return r ? fixCase(r) : undefined;
+  },
+
+  async update(tx: Executor, id: string, patch: Partial<Record<keyof CaseRow, unknown>>): Promise<void> {
+    const set: Record<string, unknown> = { ...patch };
+    if ('questions' in set) set.questions = j(set.questions);
+    await tx.updateTable('threat_cases').set(set as any).set((eb) => ({ version: eb('version', '+', 1) })).where('id', '=', id).execute();
+  },
+
+  async list(db: Executor, f: { state?: string; province_code?: string; assigned_org_id?: string; reporting_org_id?: string; category?: string; limit: number; offset: number }): Promise<CaseRow[]> {
+    let q = db.selectFrom('threat_cases').selectAll();
+    if (f.state) q = q.where('state', '=', f.state);
+    if (f.province_code) q = q.where('province_code', '=', f.province_code);
+    if (f.assigned_org_id) q = q.where('assigned_org_id', '=', f.assigned_org_id);
+    if (f.category) q = q.where('category', '=', f.category);
+    if (f.reporting_org_id) q = q.where(sql<boolean>`${f.reporting_org_id}::uuid = ANY(reporting_org_ids)`);
+    const rows = await q.orderBy('opened_at', 'desc').orderBy('id').limit(f.limit).offset(f.offset).execute();
+    return rows.map(fixCase);
+  },
+
+  async reportsOf(db: Executor, caseId: string) {
+    return db
+      .selectFrom('case_reports as cr')
+      .innerJoin('reports as r', 'r.id', 'cr.report_id')
+      .select(['r.id', 'r.org_id', 'r.title', 'r.category', 'r.subtype', 'r.received_at', 'r.affected_party', 'r.observable_count', 'r.disclose_reporter'])
+      .where('cr.case_id', '=', caseId)
+      .orderBy('cr.added_at')
+      .execute();
+  },
+
+  /** Indicators of a case (through its reports' sightings), capped. */
+  async indicatorsOf(db: Executor, caseId: string, limit: number) {
+    const r = await sql<{ id: number; type: string; value: string; province_code: string | null; operator: string | null }>`
+      SELECT DISTINCT i.id, i.type, i.value, i.province_code, i.operator FROM case_reports cr
+      JOIN sightings s ON s.report_id = cr.report_id JOIN indicators i ON i.id = s.indicator_id
+      WHERE cr.case_id = ${caseId} ORDER BY i.id LIMIT ${limit}`.execute(db);
+    return r.rows.map((x) => ({ ...x, province_code: x.province_code ? String(x.province_code).trim() : null }));
+  },
+
+  async insertIdentification(tx: Executor, row: IdentificationRow): Promise<void> {
+    await tx.insertInto('identifications').values({ ...row, questions: j(row.questions) }).execute();
+  },
+
+  async identificationsOf(db: Executor, caseId: string): Promise<IdentificationRow[]> {
+    const rows = await db.selectFrom('identifications').selectAll().where('case_id', '=', caseId).orderBy('created_at').execute();
+    return rows.map((r) => ({ ...r, questions: parse(r.questions) }));
+  },
+
+  /** Open load per institution: cases assigned and awaiting a verdict. */
+  async institutionLoads(db: Executor): Promise<Map<string, number>> {
+    const rows = await db
+      .selectFrom('threat_cases')
+      .select(['assigned_org_id', sql<number>`count(*)`.as('n')])
+      .where('state', 'in', ['identifying', 'more_info_needed'])
+      .where('assigned_org_id', 'is not', null)
+      .groupBy('assigned_org_id')
+      .execute();
+    return new Map(rows.map((r) => [r.assigned_org_id!, Number(r.n)]));
+  },
+
+  async selfHandledCounts(db: Executor, orgId: string | null) {
+    let q = db.selectFrom('self_handled_counts').select(['org_id', 'category', sql<number>`sum(reports)`.as('reports')]).groupBy(['org_id', 'category']);
+    if (orgId) q = q.where('org_id', '=', orgId);
+    return q.execute();
+  },
+};

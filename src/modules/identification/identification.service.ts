@@ -1,0 +1,299 @@
+/**
+ * Threat cases and identification (Art. 7). Reports that involve other parties open or join a
+ * case inside their intake transaction (the same indicator reported by several units joins one
+ * case); self-handled reports (Art. 6) are counted, not queued. Cases are assigned to a
+ * professional institution by category and load, never to one whose organization reported the
+ * case; the institution's verdict is confirmed, rejected, or more information needed (back to the
+ * reporter with questions).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Db, Executor } from '../../db/database.js';
+import type { Clock } from '../../lib/clock.js';
+import { conflict, forbidden, notFound, validationFailed } from '../../lib/problem.js';
+import { transitionOrThrow } from '../../lib/state-machine.js';
+import type { AuditService } from '../audit/audit.service.js';
+import { isInstitution, isRegulator, provinceFilter, type Principal } from '../auth/principal.js';
+import type { DirectoryCache } from '../decisions/directory-cache.js';
+import type { NoticesService } from '../notices/notices.service.js';
+import type { ReportRow } from '../reports/reports.repository.js';
+import type { WebhooksService } from '../webhooks/webhooks.service.js';
+import { chooseInstitution } from './assignment.js';
+import { caseEventForVerdict, caseMachine, checkVerdict, type CaseEvent, type CaseState } from './case-state.js';
+import { assertCanAssign, assertCanIdentify, assertCanProvideInfo, canSeeCase } from './identification.policy.js';
+import { identificationRepository, type CaseRow } from './identification.repository.js';
+import type { CaseListQuery, IdentificationInput, InformationInput } from './identification.schema.js';
+
+const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : null);
+
+export function presentCase(p: Principal | null, c: CaseRow) {
+  const insider = !p || isRegulator(p) || isInstitution(p);
+  return {
+    id: c.id,
+    state: c.state,
+    allowed_events: caseMachine.allowed(c.state as CaseState),
+    category: c.category,
+    subtype: c.subtype,
+    title: c.title,
+    province_code: c.province_code,
+    reporting_org_ids: insider ? c.reporting_org_ids : null,
+    assigned_org_id: c.assigned_org_id,
+    severity: c.severity,
+    questions: (c.questions as string[] | null) ?? null,
+    opened_at: iso(c.opened_at)!,
+    assigned_at: iso(c.assigned_at),
+    identified_at: iso(c.identified_at),
+    decided_at: iso(c.decided_at),
+    closed_at: iso(c.closed_at),
+  };
+}
+
+export class IdentificationService {
+  notices: NoticesService | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly audit: AuditService,
+    private readonly webhooks: WebhooksService,
+    private readonly directory: DirectoryCache,
+    private readonly clock: Clock,
+  ) {}
+
+  // ------------------------------------------------------------------ intake
+
+  /**
+   * The intake hook (ReportsService.intakeHooks), inside the report's transaction. A bulk import
+   * opens one case for the whole import with two inserts (its indicators are the import report's
+   * sightings): no per-indicator work.
+   */
+  readonly onIntake = async (tx: Executor, report: ReportRow, indicatorIds: number[], actor: Principal): Promise<void> => {
+    const now = this.clock.now();
+    if (report.self_handled) {
+      await identificationRepository.countSelfHandled(tx, report.org_id, now.toISOString().slice(0, 10), report.category);
+      return;
+    }
+    if (indicatorIds.length === 0) return;
+    const bulk = report.source === 'bulk' || report.source === 'cli';
+    const existing = bulk ? undefined : await identificationRepository.findJoinableCase(tx, indicatorIds, report.id);
+    if (existing) {
+      await identificationRepository.linkReport(tx, existing.id, report.id, report.org_id, now);
+      await identificationRepository.addReporter(tx, existing.id, report.org_id, now);
+      await this.audit.record(tx, actor, { action: 'case.report_joined', object_type: 'case', object_id: existing.id, province_code: existing.province_code, data: { report_id: report.id } });
+      return;
+    }
+    const id = randomUUID();
+    const c: Omit<CaseRow, 'version' | 'declined_org_ids'> = {
+      id,
+      state: 'open',
+      category: report.category,
+      subtype: report.subtype,
+      title: report.title,
+      province_code: report.province_code,
+      reporting_org_ids: [report.org_id],
+      assigned_org_id: null,
+      severity: null,
+      questions: null,
+      opened_at: now,
+      assigned_at: null,
+      identified_at: null,
+      decided_at: null,
+      closed_at: null,
+      updated_at: now,
+    };
+    await identificationRepository.insertCase(tx, c);
+    await identificationRepository.linkReport(tx, id, report.id, report.org_id, now);
+    await this.audit.record(tx, actor, { action: 'case.opened', object_type: 'case', object_id: id, province_code: c.province_code, data: { report_id: report.id, category: c.category, indicators: indicatorIds.length } });
+    await this.autoAssign(tx, { ...c, version: 1, declined_org_ids: [] }, null);
+  };
+
+  /** Assign to the best institution (category, then load); stays in the queue when none is eligible. */
+  private async autoAssign(tx: Executor, c: CaseRow, actor: Principal | null, explicit?: string): Promise<string | null> {
+    let chosen: string | null;
+    if (explicit) {
+      const org = await this.directory.org(tx, explicit);
+      if (!org || org.kind !== 'professional_institution') throw validationFailed('/institution_org_id', 'not a professional institution');
+      if (c.reporting_org_ids.includes(explicit)) throw forbidden('An institution never identifies a case its own organization reported');
+      chosen = explicit;
+    } else {
+      const loads = await identificationRepository.institutionLoads(tx);
+      const candidates = (await this.directory.all(tx))
+        .filter((o) => o.kind === 'professional_institution' && o.status === 'active')
+        .map((o) => ({ org_id: o.id, categories: o.categories, open_load: loads.get(o.id) ?? 0 }));
+      chosen = chooseInstitution(candidates, { category: c.category, reporting_org_ids: c.reporting_org_ids }, c.declined_org_ids.filter((d) => d !== c.assigned_org_id));
+    }
+    if (!chosen) return null;
+    const event: CaseEvent = c.state === 'identifying' ? 'reassign' : 'assign';
+    const to = transitionOrThrow(caseMachine, `Case ${c.id}`, c.state as CaseState, event);
+    const now = this.clock.now();
+    await identificationRepository.update(tx, c.id, { state: to, assigned_org_id: chosen, assigned_at: now, updated_at: now });
+    await this.audit.record(tx, actor, { action: `case.${event}`, object_type: 'case', object_id: c.id, province_code: c.province_code, data: { institution_org_id: chosen, automatic: !explicit } });
+    await this.webhooks.enqueue(tx, { org_id: chosen, event_type: 'case.assigned', payload: { case_id: c.id, category: c.category, title: c.title } });
+    return chosen;
+  }
+
+  // ------------------------------------------------------------------ reading
+
+  private async load(actor: Principal, id: string): Promise<CaseRow> {
+    const c = await identificationRepository.get(this.db, id);
+    if (!c || !canSeeCase(actor, c)) throw notFound('Case');
+    return c;
+  }
+
+  async getRow(id: string, tx?: Executor): Promise<CaseRow | undefined> {
+    return identificationRepository.get(tx ?? this.db, id, !!tx);
+  }
+
+  async get(actor: Principal, id: string) {
+    const c = await this.load(actor, id);
+    const insider = isRegulator(actor) || isInstitution(actor);
+    const [reports, identifications, indicators, notices] = await Promise.all([
+      identificationRepository.reportsOf(this.db, id),
+      identificationRepository.identificationsOf(this.db, id),
+      identificationRepository.indicatorsOf(this.db, id, 1000),
+      this.notices ? this.notices.ofCase(id) : Promise.resolve([]),
+    ]);
+    return {
+      ...presentCase(actor, c),
+      reports: reports.map((r) => ({ id: r.id, org_id: insider || r.org_id === actor.orgId ? r.org_id : null, title: r.title, subtype: r.subtype, received_at: iso(r.received_at), observable_count: r.observable_count })),
+      indicators: indicators.map((i) => ({ id: String(i.id), type: i.type, value: i.value, province_code: i.province_code, operator: i.operator })),
+      identifications: identifications.map((i) => ({
+        id: i.id,
+        institution_org_id: i.institution_org_id,
+        verdict: i.verdict,
+        severity: i.severity,
+        analysis: i.analysis,
+        evidence_sha256: i.evidence_sha256,
+        recommended_measures: i.recommended_measures,
+        questions: i.questions,
+        reasons: i.reasons,
+        created_at: iso(i.created_at),
+      })),
+      notices: insider ? notices.map((n) => ({ id: n.id, kind: n.kind, state: n.state, measure: n.measure, recipient_org_id: n.recipient_org_id, deadline: iso(n.deadline) })) : [],
+    };
+  }
+
+  async list(actor: Principal, q: CaseListQuery) {
+    const f: Parameters<typeof identificationRepository.list>[1] = { state: q.state, category: q.category, limit: q.limit ?? 50, offset: q.offset ?? 0 };
+    const pf = provinceFilter(actor);
+    if (pf) {
+      if (q.province_code && q.province_code !== pf) throw forbidden('A provincial administration sees its own province only');
+      f.province_code = pf;
+    } else if (isRegulator(actor) || isInstitution(actor)) f.province_code = q.province_code;
+    else f.reporting_org_id = actor.orgId;
+    if (q.queue && isInstitution(actor)) f.assigned_org_id = actor.orgId;
+    const rows = await identificationRepository.list(this.db, f);
+    return { items: rows.map((c) => presentCase(actor, c)) };
+  }
+
+  async selfHandled(actor: Principal) {
+    const rows = await identificationRepository.selfHandledCounts(this.db, isRegulator(actor) || isInstitution(actor) ? null : actor.orgId);
+    return { items: rows.map((r) => ({ org_id: r.org_id, category: r.category, reports: Number(r.reports) })) };
+  }
+
+  // ------------------------------------------------------------------ transitions
+
+  /** One case transition inside the caller's transaction, with its audit entry. */
+  async transitionInTx(tx: Executor, actor: Principal | null, c: CaseRow, event: CaseEvent, patch: Partial<CaseRow> = {}, data: Record<string, unknown> = {}): Promise<CaseRow> {
+    const to = transitionOrThrow(caseMachine, `Case ${c.id}`, c.state as CaseState, event);
+    const now = this.clock.now();
+    const full = { ...patch, state: to, updated_at: now };
+    await identificationRepository.update(tx, c.id, full);
+    await this.audit.record(tx, actor, { action: `case.${event}`, object_type: 'case', object_id: c.id, province_code: c.province_code, data: { from: c.state, to, ...data } });
+    return { ...c, ...full };
+  }
+
+  private async act<T>(actor: Principal, id: string, fn: (tx: Executor, c: CaseRow) => Promise<T>): Promise<T> {
+    await this.load(actor, id);
+    const out = await this.db.transaction().execute(async (tx) => fn(tx, (await identificationRepository.get(tx, id, true))!));
+    this.webhooks.kick();
+    return out;
+  }
+
+  async assign(actor: Principal, id: string, input: { institution_org_id?: string }) {
+    return this.act(actor, id, async (tx, c) => {
+      assertCanAssign(actor, c);
+      if (c.state !== 'open' && c.state !== 'identifying') transitionOrThrow(caseMachine, `Case ${id}`, c.state as CaseState, 'assign');
+      const chosen = await this.autoAssign(tx, c, actor, input.institution_org_id);
+      if (!chosen) throw conflict('No professional institution is eligible: every one reported this case or declined it');
+      return presentCase(actor, (await identificationRepository.get(tx, id))!);
+    });
+  }
+
+  /** The institution declines (workload, a conflict found late): back to the queue, then reassigned elsewhere. */
+  async decline(actor: Principal, id: string, reasons: string) {
+    return this.act(actor, id, async (tx, c) => {
+      assertCanIdentify(actor, c);
+      let next = await this.transitionInTx(tx, actor, c, 'decline', { assigned_org_id: null, declined_org_ids: [...c.declined_org_ids, actor.orgId] } as Partial<CaseRow>, { reasons });
+      await this.autoAssign(tx, next, null);
+      next = (await identificationRepository.get(tx, id))!;
+      return presentCase(actor, next);
+    });
+  }
+
+  /** Art. 7: the verdict, with severity, evidence, analysis and recommended measures. */
+  async identify(actor: Principal, id: string, input: IdentificationInput) {
+    const problem = checkVerdict({ ...input, evidence_ids: input.evidence_sha256 });
+    if (problem) throw validationFailed(problem.field, problem.message);
+    return this.act(actor, id, async (tx, c) => {
+      assertCanIdentify(actor, c);
+      const now = this.clock.now();
+      const event = caseEventForVerdict(input.verdict);
+      const patch: Partial<CaseRow> =
+        input.verdict === 'more_info_needed'
+          ? { questions: input.questions ?? [] }
+          : { identified_at: now, severity: input.verdict === 'confirmed' ? (input.severity ?? null) : null, questions: null };
+      const next = await this.transitionInTx(tx, actor, c, event, patch, { verdict: input.verdict, severity: input.severity ?? null });
+      await identificationRepository.insertIdentification(tx, {
+        id: randomUUID(),
+        case_id: id,
+        institution_org_id: actor.orgId,
+        actor_user_id: actor.userId,
+        actor_token_id: actor.tokenId,
+        verdict: input.verdict,
+        severity: input.severity ?? null,
+        analysis: input.analysis ?? null,
+        evidence_sha256: input.evidence_sha256 ?? [],
+        recommended_measures: input.recommended_measures ?? [],
+        questions: input.questions ?? null,
+        reasons: input.reasons ?? null,
+        created_at: now,
+      });
+      if (input.verdict === 'more_info_needed')
+        for (const org of c.reporting_org_ids) await this.webhooks.enqueue(tx, { org_id: org, event_type: 'case.more_info_needed', payload: { case_id: id, questions: input.questions } });
+      return presentCase(actor, next);
+    });
+  }
+
+  /** The reporter answers; the case returns to the same institution. */
+  async provideInfo(actor: Principal, id: string, input: InformationInput) {
+    return this.act(actor, id, async (tx, c) => {
+      assertCanProvideInfo(actor, c);
+      const next = await this.transitionInTx(tx, actor, c, 'provide_info', { questions: null }, { evidence: input.evidence_sha256?.length ?? 0 });
+      await identificationRepository.insertIdentification(tx, {
+        id: randomUUID(),
+        case_id: id,
+        institution_org_id: c.assigned_org_id!,
+        actor_user_id: actor.userId,
+        actor_token_id: actor.tokenId,
+        verdict: 'info_provided',
+        severity: null,
+        analysis: input.answers,
+        evidence_sha256: input.evidence_sha256 ?? [],
+        recommended_measures: [],
+        questions: c.questions,
+        reasons: null,
+        created_at: this.clock.now(),
+      });
+      if (c.assigned_org_id) await this.webhooks.enqueue(tx, { org_id: c.assigned_org_id, event_type: 'case.info_provided', payload: { case_id: id } });
+      return presentCase(actor, next);
+    });
+  }
+
+  /** Notices hook: when every notice of a case in handling reached an end, the case closes. */
+  readonly closeIfSettled = async (tx: Executor, caseId: string, actor: Principal | null): Promise<void> => {
+    const c = await identificationRepository.get(tx, caseId, true);
+    if (!c || c.state !== 'handling' || !this.notices) return;
+    const fresh = (await this.notices.ofCase(caseId, tx)).filter((n) => n.kind === 'handling_notice');
+    const ended = fresh.every((n) => n.state === 'verified' || n.state === 'withdrawn' || n.state === 'overdue' || (!n.requires_result && n.state !== 'phone_notified'));
+    if (ended && fresh.length) await this.transitionInTx(tx, actor, c, 'close', { closed_at: this.clock.now() });
+  };
+}

@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { makeOrg, type TestOrg } from '../../../test/helpers/factories.js';
+import { dbLabel, startHarness, type Harness } from '../../../test/helpers/harness.js';
+import { inject } from '../../../test/helpers/workflow.js';
+import type { AdjustableClock } from '../../lib/clock.js';
+import { MAX_ATTEMPTS, nextAttemptDelayMs, signWebhook, verifyWebhook } from './webhook-signature.js';
+
+describe('webhook signatures and backoff (pure)', () => {
+  test('a receiver accepts the signature over timestamp and body, and nothing else', () => {
+    const now = new Date('2026-05-01T00:00:00Z');
+    const ts = Math.floor(now.getTime() / 1000);
+    const sig = signWebhook('s3cret-s3cret-s3cret', ts, '{"a":1}');
+    assert.match(sig, /^v1=[0-9a-f]{64}$/);
+    assert.equal(verifyWebhook({ secret: 's3cret-s3cret-s3cret', timestamp: String(ts), signature: sig, body: '{"a":1}', now }), true);
+    assert.equal(verifyWebhook({ secret: 's3cret-s3cret-s3cret', timestamp: String(ts), signature: sig, body: '{"a":2}', now }), false);
+    assert.equal(verifyWebhook({ secret: 'other-secret-other', timestamp: String(ts), signature: sig, body: '{"a":1}', now }), false);
+    assert.equal(verifyWebhook({ secret: 's3cret-s3cret-s3cret', timestamp: String(ts + 1), signature: sig, body: '{"a":1}', now }), false);
+    assert.equal(verifyWebhook({ secret: 's3cret-s3cret-s3cret', timestamp: String(ts), signature: sig, body: '{"a":1}', now: new Date(now.getTime() + 600_000) }), false, 'too old: replay refused');
+  });
+  test('backoff doubles from 10 s, and stops after the last attempt', () => {
+    assert.deepEqual([1, 2, 3, 4].map(nextAttemptDelayMs), [10_000, 20_000, 40_000, 80_000]);
+    assert.equal(nextAttemptDelayMs(9), 2_560_000);
+    // Ten attempts spread over about 85 minutes.
+    assert.equal(Array.from({ length: MAX_ATTEMPTS - 1 }, (_, i) => nextAttemptDelayMs(i + 1)!).reduce((a, b) => a + b, 0), 5_110_000);
+    assert.equal(nextAttemptDelayMs(MAX_ATTEMPTS), null);
+  });
+});
+
+describe(`webhook outbox (${dbLabel})`, () => {
+  let h: Harness;
+  let unit: TestOrg;
+  let other: TestOrg;
+  let server: http.Server;
+  let url: string;
+  let failNext = 0;
+  const got: { id: string; ok: boolean }[] = [];
+  const SECRET = 'unit-test-secret-0123456789';
+
+  before(async () => {
+    process.env.THREATSHARE_TEST_CLOCK = '1';
+    h = await startHarness();
+    delete process.env.THREATSHARE_TEST_CLOCK;
+    unit = await makeOrg(h.c, 'internet_company');
+    other = await makeOrg(h.c, 'internet_company');
+    server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        const ok = verifyWebhook({ secret: SECRET, timestamp: req.headers['x-threatshare-timestamp'] as string, signature: req.headers['x-threatshare-signature'] as string, body, now: h.c.workflow.clock.now() });
+        got.push({ id: String(req.headers['x-threatshare-delivery']), ok });
+        if (failNext > 0) {
+          failNext--;
+          res.writeHead(503).end();
+        } else res.writeHead(ok ? 200 : 401).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  });
+  after(async () => {
+    server.closeAllConnections();
+    server.close();
+    await h.close();
+  });
+
+  const enqueue = async (org: TestOrg, type = 'test.event') => h.c.handle.db.transaction().execute((tx) => h.c.workflow.webhooks.enqueue(tx, { org_id: org.id, event_type: type, payload: { hello: 'world' } }));
+
+  test('only the organization\u2019s admin sets its endpoint; the secret is never returned', async () => {
+    assert.equal((await inject(h, other, 'PUT', `/api/v1/organizations/${unit.id}/webhook`, { url, secret: SECRET })).status, 403);
+    const r = await inject(h, unit, 'PUT', `/api/v1/organizations/${unit.id}/webhook`, { url, secret: SECRET });
+    assert.equal(r.status, 200);
+    assert.deepEqual(Object.keys(r.body).sort(), ['enabled', 'org_id', 'updated_at', 'url']);
+    const stored = await h.c.handle.db.selectFrom('webhook_endpoints').select('secret_enc').where('org_id', '=', unit.id).executeTakeFirstOrThrow();
+    assert.ok(!stored.secret_enc.includes(SECRET), 'encrypted at rest');
+  });
+
+  test('a failed delivery is retried with backoff, every attempt logged, then delivered once', async () => {
+    const clock = h.c.workflow.clock as AdjustableClock;
+    failNext = 2;
+    const id = await enqueue(unit);
+    await h.c.workflow.scheduler.deliverAll();
+    let log = (await inject(h, unit, 'GET', `/api/v1/organizations/${unit.id}/webhook/deliveries`)).body.find((d: any) => d.event_id === id);
+    assert.equal(log.state, 'pending');
+    assert.equal(log.last_status, 503);
+    // Not due again before the backoff runs out.
+    assert.equal(await h.c.workflow.webhooks.dispatchDue(), 0);
+    clock.advance(10_001);
+    await h.c.workflow.scheduler.deliverAll();
+    clock.advance(20_001);
+    await h.c.workflow.scheduler.deliverAll();
+    log = (await inject(h, unit, 'GET', `/api/v1/organizations/${unit.id}/webhook/deliveries`)).body.find((d: any) => d.event_id === id);
+    assert.equal(log.state, 'delivered');
+    assert.deepEqual(log.log.map((a: any) => a.status), [503, 503, 200]);
+    assert.equal(got.filter((g) => g.id === id).length, 3);
+    assert.ok(got.filter((g) => g.id === id).every((g) => g.ok));
+  });
+
+  test('two dispatchers at once never send the same event twice (claimed with SKIP LOCKED)', async () => {
+    const ids = await Promise.all(Array.from({ length: 20 }, () => enqueue(unit, 'test.burst')));
+    const before = got.length;
+    await Promise.all([h.c.workflow.webhooks.dispatchDue(50), h.c.workflow.webhooks.dispatchDue(50)]);
+    const sent = got.slice(before).map((g) => g.id);
+    assert.equal(sent.length, 20);
+    assert.deepEqual([...new Set(sent)].sort(), [...ids].sort());
+  });
+
+  test('an organization without an endpoint: recorded, nothing sent', async () => {
+    const id = await enqueue(other);
+    await h.c.workflow.scheduler.deliverAll();
+    const row = await h.c.handle.db.selectFrom('webhook_deliveries').select(['state']).where('event_id', '=', id).executeTakeFirstOrThrow();
+    assert.equal(row.state, 'no_endpoint');
+  });
+});
