@@ -1,0 +1,267 @@
+/**
+ * The TAXII 2.1 server (OASIS TAXII 2.1, all a server must do): discovery, one API root,
+ * collections by audience, objects with filters and keyset paging, object by id, versions,
+ * manifest, POST with a pollable status, DELETE. Reads serve the pre-serialized JSON of
+ * `stix_objects`; writes are STIX intake through StixService.importBundle, so a TAXII POST and a
+ * bundle upload store and ingest the same way.
+ */
+import { randomUUID } from 'node:crypto';
+import type { DatabaseHandle } from '../../db/database.js';
+import { forbidden, notFound, validationFailed } from '../../lib/problem.js';
+import type { AuditService } from '../audit/audit.service.js';
+import { isNationalRegulator, type Principal } from '../auth/principal.js';
+import type { StixAudience, StixService } from '../stix/stix.service.js';
+import {
+  canReadCollection,
+  canWriteCollection,
+  listedCollections,
+  organizationCollection,
+  presentCollection,
+  staticCollection,
+  STIX_MEDIA_TYPE,
+  type CollectionDef,
+} from './taxii-collections.js';
+import { decodeCursor, encodeCursor, parseTaxiiFilter, TAXII_MEDIA_TYPE, TaxiiQueryError, type TaxiiFilter } from './taxii-query.js';
+import { taxiiRepository, type PageRow } from './taxii.repository.js';
+
+export const TAXII_ROOT_PATH = '/taxii2/threatshare/';
+const HORIZON_WAIT_MS = 2000;
+
+export interface TaxiiPage {
+  /** The response body, already serialized. */
+  body: string;
+  first: string | null;
+  last: string | null;
+}
+
+const OBJECTS_PARAMS = ['added_after', 'limit', 'next', 'match[id]', 'match[type]', 'match[version]', 'match[spec_version]'];
+const OBJECT_PARAMS = ['added_after', 'limit', 'next', 'match[version]', 'match[spec_version]'];
+const VERSIONS_PARAMS = ['added_after', 'limit', 'next', 'match[spec_version]'];
+const DELETE_PARAMS = ['match[version]', 'match[spec_version]'];
+
+function filterOf(query: Record<string, unknown>, allowed: readonly string[], defaultVersion: 'last' | 'all' = 'last'): TaxiiFilter {
+  try {
+    return parseTaxiiFilter(query, allowed, defaultVersion);
+  } catch (error) {
+    if (error instanceof TaxiiQueryError) throw validationFailed(`/querystring/${error.parameter}`, error.message);
+    throw error;
+  }
+}
+
+export class TaxiiService {
+  private key: Buffer | null = null;
+
+  constructor(
+    private readonly handle: DatabaseHandle,
+    private readonly stix: StixService,
+    private readonly audit: AuditService,
+    private readonly options: { publicUrl: string; maxContentLength: number },
+  ) {}
+
+  private get db() {
+    return this.handle.db;
+  }
+
+  private async cursorKey(): Promise<Buffer> {
+    this.key ??= await taxiiRepository.cursorKey(this.db);
+    return this.key;
+  }
+
+  discovery() {
+    const base = this.options.publicUrl.replace(/\/+$/, '');
+    return {
+      title: 'threatshare TAXII 2.1',
+      description: 'Cyber security threat information sharing platform (MIIT Measures, Art. 6): STIX 2.1 by audience (TLP, province, organization).',
+      contact: 'CNCERT/CC',
+      default: `${base}${TAXII_ROOT_PATH}`,
+      api_roots: [`${base}${TAXII_ROOT_PATH}`],
+    };
+  }
+
+  apiRoot() {
+    return {
+      title: 'threatshare',
+      description: 'The one API root: collections by audience. Authenticate with HTTP Basic (the API token as password) or Bearer.',
+      versions: [TAXII_MEDIA_TYPE],
+      max_content_length: this.options.maxContentLength,
+    };
+  }
+
+  private async resolve(id: string): Promise<CollectionDef> {
+    const fixed = staticCollection(id);
+    if (fixed) return fixed;
+    if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) {
+      const org = await taxiiRepository.organization(this.db, id);
+      if (org) return organizationCollection(org);
+    }
+    throw notFound('Collection');
+  }
+
+  private async readable(p: Principal, id: string): Promise<CollectionDef> {
+    const c = await this.resolve(id);
+    if (!canReadCollection(p, c.audience)) throw forbidden('You may not read this collection');
+    return c;
+  }
+
+  async collections(p: Principal) {
+    const own = await taxiiRepository.organization(this.db, p.orgId);
+    return { collections: listedCollections(p, own ? organizationCollection(own) : null).map((c) => presentCollection(p, c)) };
+  }
+
+  async collection(p: Principal, id: string) {
+    const c = await this.resolve(id);
+    const view = presentCollection(p, c);
+    if (!view.can_read && !view.can_write) throw forbidden('You may not use this collection');
+    return view;
+  }
+
+  /**
+   * The safe horizon (taxii.repository.ts), after waiting a little for the writers that started
+   * before this request: a client reading right after a write (its own or another's) sees it,
+   * unless a long writer keeps the horizon back past HORIZON_WAIT_MS (then the page ends at the
+   * horizon and the rest comes with the next request).
+   */
+  private async horizon(): Promise<string> {
+    const first = await taxiiRepository.horizon(this.db);
+    let h = first.horizon;
+    for (const started = Date.now(); h < first.now && Date.now() - started < HORIZON_WAIT_MS; ) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      h = (await taxiiRepository.horizon(this.db)).horizon;
+    }
+    return h < first.now ? h : first.now;
+  }
+
+  /** Rows of one page after the cursor, with the first and last date_added. */
+  private async pageRows(c: CollectionDef, f: TaxiiFilter, scope: string): Promise<{ rows: PageRow[]; more: boolean; next: string | null }> {
+    await this.stix.syncIfStale();
+    const key = await this.cursorKey();
+    let after = null;
+    if (f.next !== null) {
+      after = decodeCursor(key, scope, f.next);
+      if (after === null) throw validationFailed('/querystring/next', 'next is not a value this server issued for this request');
+    }
+    const horizon = this.handle.kind === 'postgres' ? await this.horizon() : null;
+    const rows = await taxiiRepository.page(this.db, {
+      audience: c.audience,
+      after,
+      added_after: f.added_after,
+      horizon,
+      ids: f.ids,
+      types: f.types,
+      versions: f.versions,
+      spec_versions: f.spec_versions,
+      limit: f.limit + 1,
+    });
+    const more = rows.length > f.limit;
+    const served = more ? rows.slice(0, f.limit) : rows;
+    const last = served[served.length - 1];
+    return { rows: served, more, next: more && last ? encodeCursor(key, scope, { at: last.date_added, seq: last.seq }) : null };
+  }
+
+  private envelope(rows: PageRow[], more: boolean, next: string | null): TaxiiPage {
+    const head = `{"more":${more}${next ? `,"next":${JSON.stringify(next)}` : ''}`;
+    const body = rows.length === 0 ? `${head}}` : `${head},"objects":[${rows.map((r) => r.json).join(',')}]}`;
+    return { body, first: rows[0]?.date_added ?? null, last: rows[rows.length - 1]?.date_added ?? null };
+  }
+
+  async objects(p: Principal, collectionId: string, query: Record<string, unknown>): Promise<TaxiiPage> {
+    const c = await this.readable(p, collectionId);
+    const f = filterOf(query, OBJECTS_PARAMS);
+    const { rows, more, next } = await this.pageRows(c, f, `${c.id}|objects`);
+    return this.envelope(rows, more, next);
+  }
+
+  async manifest(p: Principal, collectionId: string, query: Record<string, unknown>): Promise<TaxiiPage> {
+    const c = await this.readable(p, collectionId);
+    const f = filterOf(query, OBJECTS_PARAMS);
+    const { rows, more, next } = await this.pageRows(c, f, `${c.id}|manifest`);
+    const body = JSON.stringify({
+      more,
+      ...(next ? { next } : {}),
+      ...(rows.length ? { objects: rows.map((r) => ({ id: r.id, date_added: r.date_added, version: r.version, media_type: STIX_MEDIA_TYPE })) } : {}),
+    });
+    return { body, first: rows[0]?.date_added ?? null, last: rows[rows.length - 1]?.date_added ?? null };
+  }
+
+  async object(p: Principal, collectionId: string, objectId: string, query: Record<string, unknown>): Promise<TaxiiPage> {
+    const c = await this.readable(p, collectionId);
+    const f = { ...filterOf(query, OBJECT_PARAMS), ids: [objectId] };
+    const { rows, more, next } = await this.pageRows(c, f, `${c.id}|object|${objectId}`);
+    if (rows.length === 0 && f.next === null && f.added_after === null) throw notFound('Object');
+    return this.envelope(rows, more, next);
+  }
+
+  async versions(p: Principal, collectionId: string, objectId: string, query: Record<string, unknown>): Promise<TaxiiPage> {
+    const c = await this.readable(p, collectionId);
+    const f: TaxiiFilter = { ...filterOf(query, VERSIONS_PARAMS), ids: [objectId], versions: { all: true } };
+    const { rows, more, next } = await this.pageRows(c, f, `${c.id}|versions|${objectId}`);
+    if (rows.length === 0 && f.next === null && f.added_after === null) throw notFound('Object');
+    const body = JSON.stringify({ more, ...(next ? { next } : {}), versions: rows.map((r) => r.version) });
+    return { body, first: rows[0]?.date_added ?? null, last: rows[rows.length - 1]?.date_added ?? null };
+  }
+
+  /** POST objects: stored and ingested at once; the status resource is complete when returned. */
+  async addObjects(p: Principal, collectionId: string, envelope: unknown) {
+    const c = await this.resolve(collectionId);
+    if (!canWriteCollection(p, c.audience)) throw forbidden('You may not write to this collection');
+    const objects = (envelope as { objects?: unknown } | null)?.objects;
+    if (typeof envelope !== 'object' || envelope === null || Array.isArray(envelope) || !Array.isArray(objects)) {
+      throw validationFailed('/objects', 'The body must be a TAXII envelope: {"objects": [...]}');
+    }
+    const audience: StixAudience =
+      c.audience.kind === 'tlp'
+        ? { force_tlp: c.audience.tlp }
+        : c.audience.kind === 'province'
+          ? { province_code: c.audience.province_code }
+          : { responsible_org_id: c.audience.org_id === p.orgId ? null : c.audience.org_id };
+    const requestTimestamp = new Date().toISOString();
+    const receipt = await this.stix.importBundle(p, { type: 'bundle', id: `bundle--${randomUUID()}`, objects }, { source: 'taxii', audience });
+    const detail = (o: { id: string; version: string | null; reason?: string }) => ({ id: o.id, ...(o.version ? { version: o.version } : {}), ...(o.reason ? { message: o.reason } : {}) });
+    const successes = receipt.objects.filter((o) => o.status !== 'invalid').map(detail);
+    const failures = receipt.objects
+      .filter((o) => o.status === 'invalid')
+      .map((o) => detail({ ...o, id: o.id || `objects[${o.index}]` }));
+    const status = {
+      id: randomUUID(),
+      status: 'complete',
+      request_timestamp: requestTimestamp,
+      total_count: objects.length,
+      success_count: successes.length,
+      successes,
+      failure_count: failures.length,
+      failures,
+      pending_count: 0,
+      pendings: [],
+    };
+    await taxiiRepository.insertStatus(this.db, { id: status.id, org_id: p.orgId, collection_id: c.id, status: 'complete', request_timestamp: requestTimestamp, body: JSON.stringify(status) });
+    return status;
+  }
+
+  async status(p: Principal, id: string): Promise<string> {
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw notFound('Status');
+    const row = await taxiiRepository.getStatus(this.db, id);
+    if (!row || (row.org_id !== p.orgId && !isNationalRegulator(p))) throw notFound('Status');
+    return row.body;
+  }
+
+  /**
+   * DELETE an object (all versions unless match[version] says which) from a collection you may
+   * write: only what was shared into the platform, by your organization (the ministry: anyone's).
+   * The platform's own derived records are withdrawn through their workflow, not here.
+   */
+  async deleteObject(p: Principal, collectionId: string, objectId: string, query: Record<string, unknown>): Promise<number> {
+    const c = await this.resolve(collectionId);
+    if (!canWriteCollection(p, c.audience)) throw forbidden('You may not delete from this collection');
+    const f = filterOf(query, DELETE_PARAMS, 'all');
+    const rows = await taxiiRepository.deletable(this.db, c.audience, objectId, f.versions, f.spec_versions);
+    if (rows.length === 0) throw notFound('Object');
+    if (rows.some((r) => r.source !== 'import')) throw forbidden('This object is derived from the platform\'s records: withdraw the record instead');
+    if (!isNationalRegulator(p) && rows.some((r) => r.owner_org_id !== p.orgId)) throw forbidden('Only the organization that shared an object may delete it');
+    return this.db.transaction().execute(async (tx) => {
+      const n = await taxiiRepository.deleteRows(tx, objectId, rows.map((r) => r.seq));
+      await this.audit.record(tx, p, { action: 'taxii.object_deleted', object_type: 'stix_object', object_id: objectId, province_code: p.provinceCode, data: { collection_id: c.id, versions: n } });
+      return n;
+    });
+  }
+}
+
