@@ -1,0 +1,126 @@
+/**
+ * Field-level classification and redaction (Art. 12: personal information and trade secrets learned
+ * in this work are kept confidential). One table says which fields of which records are personal
+ * information or trade secrets; one function redacts them for an audience that is not entitled to
+ * them. Every presenter that sends something out of the platform to an audience (bulletins,
+ * releases, webhooks and the event stream, feeds) goes through `redactRecord`, and the reads that
+ * do reveal a restricted field are named by `restrictedFieldsRevealed` so the service can write them
+ * to the audit log.
+ */
+import { isInstitution, isRegulator, type Principal } from '../auth/principal.js';
+
+export type Classification = 'personal_information' | 'trade_secret';
+
+/** Paths are dotted; `[]` walks every element of an array. */
+export const FIELD_CLASSIFICATION = {
+  report: {
+    affected_party: 'personal_information', // the victim: name, e-mail, phone, broadband account
+    description: 'trade_secret', // the reporter's analysis and detection methods
+    evidence_sha256: 'trade_secret',
+    org_id: 'trade_secret', // who reported: named only when the reporter agreed (DESIGN §6)
+  },
+  organization: {
+    'responsible_person.name': 'personal_information',
+    'responsible_person.phone': 'personal_information',
+    'responsible_person.email': 'personal_information',
+    'contacts[].name': 'personal_information',
+    'contacts[].phone': 'personal_information',
+    'contacts[].email': 'personal_information',
+    scopes: 'trade_secret', // the network resources a unit answers for
+  },
+  indicator: {
+    // The value itself when it identifies a person (a victim's broadband account, an e-mail
+    // address or a phone number): see PERSONAL_INDICATOR_TYPES.
+    value: 'personal_information',
+    reporters: 'trade_secret',
+    responsible_org_id: 'trade_secret',
+  },
+  bulletin: {
+    recipients: 'trade_secret',
+  },
+} as const satisfies Record<string, Record<string, Classification>>;
+
+export type ClassifiedRecord = keyof typeof FIELD_CLASSIFICATION;
+
+/** Indicator types whose value is personal information. */
+export const PERSONAL_INDICATOR_TYPES: ReadonlySet<string> = new Set(['email', 'phone', 'broadband_account']);
+
+export const REDACTED = '[redacted]';
+
+/**
+ * Who is entitled to restricted fields: regulators (within their jurisdiction, which the caller has
+ * already checked) and professional institutions always; the organization the record is about or
+ * came from (its own data); nobody else, and never the public.
+ */
+export function isEntitledToRestricted(p: Principal | null, owner: { org_ids?: readonly (string | null)[] } = {}): boolean {
+  if (!p) return false;
+  if (isRegulator(p) || isInstitution(p)) return true;
+  return (owner.org_ids ?? []).some((id) => id !== null && id === p.orgId);
+}
+
+/** The classified paths of a record type that are present (non-null) in `obj`. */
+export function restrictedFieldsPresent(kind: ClassifiedRecord, obj: Record<string, unknown>): string[] {
+  const present: string[] = [];
+  for (const path of Object.keys(FIELD_CLASSIFICATION[kind])) {
+    if (kind === 'indicator' && path === 'value' && !PERSONAL_INDICATOR_TYPES.has(String(obj.type))) continue;
+    if (readPath(obj, path).some((v) => v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0))) present.push(path);
+  }
+  return present;
+}
+
+/**
+ * The record with every classified field replaced: strings by `[redacted]`, arrays by `[]`, objects
+ * by null. `entitled` is decided by the caller with isEntitledToRestricted (or a stricter rule).
+ */
+export function redactRecord<T extends Record<string, unknown>>(kind: ClassifiedRecord, obj: T, entitled: boolean): T {
+  if (entitled) return obj;
+  let out: Record<string, unknown> = obj;
+  for (const path of restrictedFieldsPresent(kind, obj)) out = writePath(out, path.split('.'));
+  return out as T;
+}
+
+/** What an entitled read revealed, for the audit entry (Art. 12: every read of restricted data). */
+export function restrictedFieldsRevealed(kind: ClassifiedRecord, obj: Record<string, unknown>, entitled: boolean): string[] {
+  return entitled ? restrictedFieldsPresent(kind, obj) : [];
+}
+
+function readPath(obj: unknown, path: string): unknown[] {
+  let current: unknown[] = [obj];
+  for (const raw of path.split('.')) {
+    const isArray = raw.endsWith('[]');
+    const key = isArray ? raw.slice(0, -2) : raw;
+    const next: unknown[] = [];
+    for (const c of current) {
+      if (c === null || typeof c !== 'object') continue;
+      const v = (c as Record<string, unknown>)[key];
+      if (isArray) {
+        if (Array.isArray(v)) next.push(...v);
+      } else next.push(v);
+    }
+    current = next;
+  }
+  return current;
+}
+
+function blank(v: unknown): unknown {
+  if (v === null || v === undefined) return v;
+  if (Array.isArray(v)) return [];
+  if (typeof v === 'object') return null;
+  return REDACTED;
+}
+
+/** Copy-on-write: the caller's object is never changed. */
+function writePath(obj: Record<string, unknown>, parts: string[]): Record<string, unknown> {
+  const [head, ...rest] = parts;
+  const isArray = head.endsWith('[]');
+  const key = isArray ? head.slice(0, -2) : head;
+  if (!(key in obj)) return obj;
+  const v = obj[key];
+  if (rest.length === 0) return { ...obj, [key]: blank(v) };
+  if (isArray) {
+    if (!Array.isArray(v)) return obj;
+    return { ...obj, [key]: v.map((el) => (el && typeof el === 'object' ? writePath(el as Record<string, unknown>, rest) : el)) };
+  }
+  if (v === null || typeof v !== 'object') return obj;
+  return { ...obj, [key]: writePath(v as Record<string, unknown>, rest) };
+}
