@@ -1,0 +1,141 @@
+/**
+ * HTTP for console sessions: sign in, who am I (with the CSRF token), sign out; and the
+ * authenticator that turns the session cookie into a principal, refusing cookie-authenticated
+ * state changes without the session's X-CSRF-Token (bearer-token requests need none: a browser
+ * never attaches a bearer token on its own).
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import type { ExtraAuthenticator } from '../../http/authenticate.js';
+import { problemResponses } from '../../http/common.schema.js';
+import { forbidden, Problem } from '../../lib/problem.js';
+import { SESSION_COOKIE, SessionsService, type SessionView } from './sessions.service.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    consoleSession: SessionView | null;
+  }
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** The console marks its requests so a 401 does not make the browser open its Basic-auth dialog. */
+export const CONSOLE_HEADER = 'x-requested-with';
+
+export function readCookie(header: string | undefined, name: string): string | null {
+  if (!header) return null;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    if (part.slice(0, eq).trim() === name) {
+      const v = part.slice(eq + 1).trim();
+      try {
+        return decodeURIComponent(v);
+      } catch {
+        return null;
+      }
+    }
+  }
+  return null;
+}
+
+export function sessionAuthenticator(sessions: SessionsService): ExtraAuthenticator {
+  return async (request: FastifyRequest) => {
+    const id = readCookie(request.headers.cookie, SESSION_COOKIE);
+    if (!id) return null;
+    const view = await sessions.authenticate(id);
+    if (!view) return null;
+    if (!SAFE_METHODS.has(request.method)) {
+      const header = request.headers['x-csrf-token'];
+      if (!SessionsService.csrfMatches(view, typeof header === 'string' ? header : undefined)) {
+        if (request.routeOptions.config?.public) return null;
+        throw forbidden('A request signed in by the session cookie that changes anything must carry the X-CSRF-Token of the session');
+      }
+    }
+    request.consoleSession = view;
+    return view.principal;
+  };
+}
+
+const SessionInfo = Type.Object({
+  user_id: Type.String(),
+  username: Type.String(),
+  display_name: Type.String(),
+  locale: Type.String(),
+  org_id: Type.String(),
+  org_kind: Type.String(),
+  org_name: Type.String(),
+  org_name_en: Type.Union([Type.String(), Type.Null()]),
+  province_code: Type.Union([Type.String(), Type.Null()]),
+  roles: Type.Array(Type.String()),
+  csrf_token: Type.String({ description: 'Send it as X-CSRF-Token on every state-changing request made with the session cookie' }),
+  expires_at: Type.String({ format: 'date-time' }),
+});
+
+function present(v: SessionView) {
+  const p = v.principal;
+  return {
+    user_id: p.userId!,
+    username: p.username!,
+    display_name: v.displayName,
+    locale: v.locale,
+    org_id: p.orgId,
+    org_kind: p.orgKind,
+    org_name: p.orgName,
+    org_name_en: v.orgNameEn,
+    province_code: p.provinceCode,
+    roles: p.roles,
+    csrf_token: v.csrfToken,
+    expires_at: v.expiresAt.toISOString(),
+  };
+}
+
+export function sessionsRoutes(app: FastifyInstance, sessions: SessionsService, opts: { secureCookie: boolean; maxAgeSeconds: number }): void {
+  const tags = ['access'];
+  app.decorateRequest('consoleSession', null);
+  const cookie = (value: string, maxAge: number) =>
+    `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${opts.secureCookie ? '; Secure' : ''}`;
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (request.headers[CONSOLE_HEADER] === 'threatshare-console') reply.removeHeader('WWW-Authenticate');
+    return payload;
+  });
+
+  app.post('/api/v1/session', {
+    config: { public: true },
+    schema: {
+      tags,
+      summary: 'Sign in to the console with username and password',
+      description:
+        'Sets an HTTP-only, SameSite=Strict session cookie and returns the CSRF token. Failed sign-ins are counted per username in memory: after 5 within 15 minutes the username is refused (429) for 15 minutes.',
+      body: Type.Object({ username: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
+      response: { 201: SessionInfo, ...problemResponses, 429: problemResponses[400] },
+    },
+    handler: async (req, reply) => {
+      const body = req.body as { username: string; password: string };
+      const { sessionId, view } = await sessions.signIn(body.username, body.password, { userAgent: req.headers['user-agent'] ?? null, ip: req.ip });
+      reply.header('Set-Cookie', cookie(sessionId, opts.maxAgeSeconds)).header('Cache-Control', 'no-store');
+      return reply.code(201).send(present(view));
+    },
+  });
+
+  app.get('/api/v1/session', {
+    config: { public: true },
+    schema: { tags, summary: 'The signed-in console user, with the CSRF token', response: { 200: SessionInfo, ...problemResponses } },
+    handler: async (req, reply) => {
+      if (!req.consoleSession) throw new Problem('unauthenticated', 'Not signed in');
+      reply.header('Cache-Control', 'no-store');
+      return present(req.consoleSession);
+    },
+  });
+
+  app.delete('/api/v1/session', {
+    config: { public: true },
+    schema: { tags, summary: 'Sign out: the session is deleted and the cookie cleared', response: { 204: Type.Null(), ...problemResponses } },
+    handler: async (req, reply) => {
+      const id = readCookie(req.headers.cookie, SESSION_COOKIE);
+      // Only a request that passed the CSRF check has a session here; a forged one just loses its cookie.
+      if (id && req.consoleSession) await sessions.signOut(id, req.consoleSession.principal);
+      return reply.header('Set-Cookie', cookie('', 0)).code(204).send();
+    },
+  });
+}

@@ -1,0 +1,27 @@
+/** An organization's name in the current language, looked up once per id and cached. */
+import { useEffect, useState } from 'react';
+import { Link } from 'react-router-dom';
+import { api } from '../lib/api';
+import type { Organization } from '../lib/domain';
+import { useLabels } from '../lib/hooks';
+
+const cache = new Map<string, Promise<Organization | null>>();
+export function fetchOrg(id: string): Promise<Organization | null> {
+  if (!cache.has(id)) cache.set(id, api.get<Organization>(`/api/v1/organizations/${id}`).catch(() => null));
+  return cache.get(id)!;
+}
+
+export function OrgName({ id, link = true }: { id: string | null | undefined; link?: boolean }) {
+  const [org, setOrg] = useState<Organization | null>(null);
+  const labels = useLabels();
+  useEffect(() => {
+    let live = true;
+    if (id) void fetchOrg(id).then((o) => live && setOrg(o));
+    return () => {
+      live = false;
+    };
+  }, [id]);
+  if (!id) return <span className="muted">—</span>;
+  const name = org ? labels.orgName(org) : id.slice(0, 8);
+  return link ? <Link to={`/organizations/${id}`}>{name}</Link> : <>{name}</>;
+}

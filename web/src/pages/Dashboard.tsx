@@ -1,0 +1,264 @@
+/**
+ * The dashboard: threats by Article 2 category, by province and over time; handling times against
+ * their targets (Art. 4); and the work waiting for the signed-in user.
+ */
+import { useMemo } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router-dom';
+import { Chart } from '../components/Chart';
+import { Card, ErrorBox, Loading, PageHeader, useEnum } from '../components/ui';
+import { api } from '../lib/api';
+import { OVERDUE_RATE_TARGET, TIMING_TARGETS_HOURS, type Notice, type Report, type ThreatCase } from '../lib/domain';
+import { formatHours, formatTime } from '../lib/format';
+import { useApi, useLabels } from '../lib/hooks';
+import { can, useMe, type SessionInfo } from '../lib/session';
+
+interface TimingGroup {
+  key: string | null;
+  cases: number;
+  time_to_identify: { median: number | null; p90: number | null };
+  time_to_decide: { median: number | null; p90: number | null };
+  time_to_handle: { median: number | null; p90: number | null };
+  notices: number;
+  overdue: number;
+  overdue_rate: number | null;
+}
+
+const SAMPLE = 200;
+
+export function DashboardPage() {
+  const { t } = useTranslation();
+  const me = useMe();
+  const labels = useLabels();
+  const reports = useApi(() => api.get<{ items: Report[]; next: string | null }>('/api/v1/reports', { limit: SAMPLE }), []);
+  const timing = useApi(() => api.get<{ groups: TimingGroup[] }>('/api/v1/stats/timing', { group_by: 'category' }), []);
+  const health = useApi(() => api.get<{ indicators: number }>('/healthz').catch(() => ({ indicators: 0 })), []);
+
+  const items = reports.data?.items ?? [];
+  const byCategory = useMemo(() => countBy(items, (r) => r.category), [items]);
+  const byProvince = useMemo(() => countBy(items, (r) => r.province_code ?? 'national'), [items]);
+  const byDay = useMemo(() => {
+    const m = countBy(items, (r) => r.received_at.slice(0, 10));
+    return [...m.entries()].sort(([a], [b]) => a.localeCompare(b));
+  }, [items]);
+
+  const categoryOption = useMemo(
+    () => ({
+      tooltip: { trigger: 'item' as const },
+      legend: { bottom: 0, type: 'scroll' as const },
+      series: [
+        {
+          type: 'pie' as const,
+          radius: ['40%', '68%'],
+          center: ['50%', '44%'],
+          label: { formatter: '{c}' },
+          data: [...byCategory.entries()].map(([k, v]) => ({ name: labels.category(k), value: v })),
+        },
+      ],
+    }),
+    [byCategory, labels.zh, labels.taxonomy],
+  );
+  const provinceOption = useMemo(() => {
+    const rows = [...byProvince.entries()].sort((a, b) => b[1] - a[1]).slice(0, 15);
+    return {
+      tooltip: { trigger: 'axis' as const },
+      grid: { left: 90, right: 20, top: 10, bottom: 24 },
+      xAxis: { type: 'value' as const, minInterval: 1 },
+      yAxis: { type: 'category' as const, inverse: true, data: rows.map(([k]) => (k === 'national' ? t('dashboard.national') : labels.province(k))) },
+      series: [{ type: 'bar' as const, data: rows.map(([, v]) => v), itemStyle: { color: '#2f6fb3' } }],
+    };
+  }, [byProvince, labels.zh, labels.provinces, t]);
+  const timeOption = useMemo(
+    () => ({
+      tooltip: { trigger: 'axis' as const },
+      grid: { left: 40, right: 20, top: 16, bottom: 30 },
+      xAxis: { type: 'category' as const, data: byDay.map(([d]) => d) },
+      yAxis: { type: 'value' as const, minInterval: 1 },
+      series: [{ type: 'line' as const, smooth: true, areaStyle: { opacity: 0.15 }, data: byDay.map(([, v]) => v), name: t('dashboard.reports') }],
+    }),
+    [byDay, t],
+  );
+
+  const all = timing.data?.groups ?? [];
+  const overall = useMemo(() => summarize(all), [all]);
+  const timingOption = useMemo(() => {
+    const names = [t('dashboard.timeToIdentify'), t('dashboard.timeToDecide'), t('dashboard.timeToHandle')];
+    const medians = [overall.identify, overall.decide, overall.handle].map((s) => (s === null ? null : +(s / 3600).toFixed(2)));
+    return {
+      tooltip: { trigger: 'axis' as const },
+      legend: { bottom: 0 },
+      grid: { left: 50, right: 20, top: 16, bottom: 50 },
+      xAxis: { type: 'category' as const, data: names },
+      yAxis: { type: 'value' as const, name: t('dashboard.hours') },
+      series: [
+        { type: 'bar' as const, name: t('dashboard.median'), data: medians, itemStyle: { color: '#2f6fb3' } },
+        { type: 'bar' as const, name: t('dashboard.target'), data: [TIMING_TARGETS_HOURS.identify, TIMING_TARGETS_HOURS.decide, TIMING_TARGETS_HOURS.handle], itemStyle: { color: '#c9d3df' } },
+      ],
+    };
+  }, [overall, t]);
+
+  return (
+    <>
+      <PageHeader title={t('dashboard.title')}>{t('dashboard.subtitle')}</PageHeader>
+      <div className="kpis">
+        <Kpi label={t('dashboard.recentReports')} value={items.length} hint={t('dashboard.sampleNote', { count: SAMPLE })} />
+        <Kpi label={t('dashboard.indicatorsInStore')} value={health.data?.indicators ?? '—'} />
+        <Kpi label={t('dashboard.casesMeasured')} value={overall.cases} />
+        <Kpi
+          label={t('dashboard.overdueNotices')}
+          value={`${overall.overdue} / ${overall.notices}`}
+          hint={t('dashboard.overdueTarget', { pct: OVERDUE_RATE_TARGET * 100 })}
+          bad={overall.notices > 0 && overall.overdue / overall.notices > OVERDUE_RATE_TARGET}
+        />
+      </div>
+      <div className="grid-2">
+        <WorkWaiting me={me} />
+        <Card title={t('dashboard.handlingAgainstTargets')}>
+          <ErrorBox error={timing.error} />
+          {timing.loading ? <Loading /> : <Chart option={timingOption} height={240} label={t('dashboard.handlingAgainstTargets')} />}
+          <div className="table-scroll">
+          <table className="data compact">
+            <thead>
+              <tr>
+                <th>{t('dashboard.category')}</th>
+                <th>{t('dashboard.cases')}</th>
+                <th>{t('dashboard.timeToIdentify')}</th>
+                <th>{t('dashboard.timeToDecide')}</th>
+                <th>{t('dashboard.timeToHandle')}</th>
+                <th>{t('dashboard.overdue')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {all.map((g) => (
+                <tr key={g.key ?? 'none'}>
+                  <td>{g.key ? labels.category(g.key) : '—'}</td>
+                  <td>{g.cases}</td>
+                  <TimingCell s={g.time_to_identify.median} target={TIMING_TARGETS_HOURS.identify} />
+                  <TimingCell s={g.time_to_decide.median} target={TIMING_TARGETS_HOURS.decide} />
+                  <TimingCell s={g.time_to_handle.median} target={TIMING_TARGETS_HOURS.handle} />
+                  <td>
+                    {g.overdue} / {g.notices}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          </div>
+        </Card>
+      </div>
+      <ErrorBox error={reports.error} />
+      <div className="grid-3">
+        <Card title={t('dashboard.byCategory')}>{reports.loading ? <Loading /> : <Chart option={categoryOption} label={t('dashboard.byCategory')} />}</Card>
+        <Card title={t('dashboard.byProvince')}>{reports.loading ? <Loading /> : <Chart option={provinceOption} label={t('dashboard.byProvince')} />}</Card>
+        <Card title={t('dashboard.overTime')}>{reports.loading ? <Loading /> : <Chart option={timeOption} label={t('dashboard.overTime')} />}</Card>
+      </div>
+    </>
+  );
+}
+
+function TimingCell({ s, target }: { s: number | null; target: number }) {
+  const over = s !== null && s / 3600 > target;
+  return <td className={over ? 'bad' : s !== null ? 'good' : ''}>{s === null ? '—' : formatHours(s / 3600)}</td>;
+}
+
+function Kpi({ label, value, hint, bad }: { label: string; value: number | string; hint?: string; bad?: boolean }) {
+  return (
+    <div className={`kpi ${bad ? 'bad' : ''}`}>
+      <div className="kpi-value">{value}</div>
+      <div className="kpi-label">{label}</div>
+      {hint && <div className="hint">{hint}</div>}
+    </div>
+  );
+}
+
+function countBy<T>(items: T[], key: (t: T) => string): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const i of items) m.set(key(i), (m.get(key(i)) ?? 0) + 1);
+  return m;
+}
+
+/** Case-weighted medians across groups: an approximation good enough for the headline figure. */
+function summarize(groups: TimingGroup[]) {
+  const w = (f: (g: TimingGroup) => number | null) => {
+    let sum = 0;
+    let n = 0;
+    for (const g of groups) {
+      const v = f(g);
+      if (v !== null && g.cases > 0) {
+        sum += v * g.cases;
+        n += g.cases;
+      }
+    }
+    return n ? sum / n : null;
+  };
+  return {
+    cases: groups.reduce((a, g) => a + g.cases, 0),
+    notices: groups.reduce((a, g) => a + g.notices, 0),
+    overdue: groups.reduce((a, g) => a + g.overdue, 0),
+    identify: w((g) => g.time_to_identify.median),
+    decide: w((g) => g.time_to_decide.median),
+    handle: w((g) => g.time_to_handle.median),
+  };
+}
+
+/** What this user is expected to act on now, by organization kind and role. */
+function WorkWaiting({ me }: { me: SessionInfo }) {
+  const { t } = useTranslation();
+  const en = useEnum();
+  const work = useApi(async () => {
+    const out: { key: string; label: string; to: string; items: { id: string; title: string; to: string; at: string | null; state: string }[] }[] = [];
+    const caseItems = (cs: ThreatCase[]) => cs.map((c) => ({ id: c.id, title: c.title, to: `/cases/${c.id}`, at: c.opened_at, state: en('caseState', c.state) }));
+    const noticeItems = (ns: Notice[]) => ns.map((n) => ({ id: n.id, title: `${en('measure', n.measure)}`, to: `/notices/${n.id}`, at: n.deadline, state: en('noticeState', n.state) }));
+    if (can.isInstitution(me)) {
+      const q = await api.get<{ items: ThreatCase[] }>('/api/v1/cases', { queue: true, limit: 10 });
+      out.push({ key: 'queue', label: t('work.toIdentify'), to: '/cases', items: caseItems(q.items) });
+    }
+    if (can.isRegulator(me)) {
+      const open = await api.get<{ items: ThreatCase[] }>('/api/v1/cases', { state: 'open', limit: 10 });
+      const confirmed = await api.get<{ items: ThreatCase[] }>('/api/v1/cases', { state: 'confirmed', limit: 10 });
+      const reported = await api.get<{ items: Notice[] }>('/api/v1/notices', { state: 'result_reported', limit: 10 });
+      const overdue = await api.get<{ items: Notice[] }>('/api/v1/notices', { state: 'overdue', limit: 10 });
+      out.push({ key: 'assign', label: t('work.toAssign'), to: '/cases?state=open', items: caseItems(open.items) });
+      out.push({ key: 'decide', label: t('work.toDecide'), to: '/cases?state=confirmed', items: caseItems(confirmed.items) });
+      out.push({ key: 'verify', label: t('work.toVerify'), to: '/notices?state=result_reported', items: noticeItems(reported.items) });
+      out.push({ key: 'overdue', label: t('work.overdue'), to: '/notices?state=overdue', items: noticeItems(overdue.items) });
+    }
+    if (can.isUnit(me)) {
+      const issued = await api.get<{ items: Notice[] }>('/api/v1/notices', { state: 'issued', limit: 10 });
+      const delivered = await api.get<{ items: Notice[] }>('/api/v1/notices', { state: 'delivered', limit: 10 });
+      const sentBack = await api.get<{ items: Notice[] }>('/api/v1/notices', { state: 'sent_back', limit: 10 });
+      const info = await api.get<{ items: ThreatCase[] }>('/api/v1/cases', { state: 'more_info_needed', limit: 10 });
+      out.push({ key: 'ack', label: t('work.toAcknowledge'), to: '/notices?state=issued', items: noticeItems(issued.items) });
+      out.push({ key: 'result', label: t('work.toReportResult'), to: '/notices?state=delivered', items: noticeItems([...delivered.items, ...sentBack.items]) });
+      out.push({ key: 'info', label: t('work.toAnswer'), to: '/cases?state=more_info_needed', items: caseItems(info.items) });
+    }
+    return out;
+  }, [me.user_id, t]);
+
+  return (
+    <Card title={t('dashboard.workWaiting')}>
+      <ErrorBox error={work.error} />
+      {work.loading && <Loading />}
+      <div className="work" data-testid="work-waiting">
+        {work.data?.map((g) => (
+          <div key={g.key} className="work-group">
+            <h3>
+              <Link to={g.to}>{g.label}</Link> <span className="count">{g.items.length}</span>
+            </h3>
+            {g.items.length === 0 ? (
+              <p className="muted small">{t('work.nothing')}</p>
+            ) : (
+              <ul>
+                {g.items.slice(0, 5).map((i) => (
+                  <li key={i.id}>
+                    <Link to={i.to}>{i.title}</Link> <span className="muted small">{i.state} · {formatTime(i.at)}</span>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </div>
+        ))}
+      </div>
+    </Card>
+  );
+}
