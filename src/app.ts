@@ -11,9 +11,14 @@ import { registerProblemHandler } from './http/problem-handler.js';
 import { validatorCompiler } from './http/validation.js';
 import { auditRoutes } from './modules/audit/audit.routes.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
+import { sessionAuthenticator, sessionsRoutes } from './modules/auth/sessions.routes.js';
+import { consoleRoutes } from './modules/console/console.routes.js';
 import { indicatorsRoutes } from './modules/indicators/indicators.routes.js';
 import { orgsRoutes } from './modules/orgs/orgs.routes.js';
 import { reportsRoutes } from './modules/reports/reports.routes.js';
+import { workflowRoutes } from './workflow.js';
+import { interopRoutes } from './modules/taxii/interop.js';
+import { sharingRoutes } from './modules/sharing/sharing.js';
 
 export interface AppOptions {
   logger?: boolean | object;
@@ -50,7 +55,10 @@ export async function buildApp(c: Container, options: AppOptions = {}): Promise<
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
 
-  registerAuthentication(app, c.auth, options.extraAuthenticators);
+  // The console's session cookie is one more way in (with CSRF checks); its routes come first so
+  // their onSend hook covers every route.
+  registerAuthentication(app, c.auth, [sessionAuthenticator(c.sessions), ...(options.extraAuthenticators ?? [])]);
+  sessionsRoutes(app, c.sessions, { secureCookie: c.config.publicUrl.startsWith('https:'), maxAgeSeconds: 12 * 3600 });
 
   app.get('/healthz', {
     config: { public: true },
@@ -67,10 +75,18 @@ export async function buildApp(c: Container, options: AppOptions = {}): Promise<
   reportsRoutes(app, { reports: c.reports, imports: c.imports, evidence: c.evidence, importLimit: c.config.importLimit, evidenceLimit: c.config.evidenceLimit });
   indicatorsRoutes(app, c.indicators);
   auditRoutes(app, c.audit);
+  workflowRoutes(app, c.workflow);
+  interopRoutes(app, c);
+  sharingRoutes(app, c.sharing);
+  // The expiry sweep runs while the server does (withdrawn/expired leave every feed at the next generation).
+  app.addHook('onReady', async () => c.sharing.start());
+  app.addHook('onClose', async () => c.sharing.stop());
 
   // Organizations change rarely; when they do, caches built from the directory follow.
   app.addHook('onResponse', async (request) => {
     if (request.method !== 'GET' && request.url.startsWith('/api/v1/organizations')) await c.refreshDirectory();
   });
+  // Last: the console at `/`, with an SPA fallback that never shadows the API paths.
+  consoleRoutes(app);
   return app;
 }

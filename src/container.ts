@@ -8,11 +8,15 @@ import { openDatabase, type DatabaseHandle } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { AuditService } from './modules/audit/audit.service.js';
 import { AuthService } from './modules/auth/auth.service.js';
+import { SessionsService } from './modules/auth/sessions.service.js';
 import { IndicatorsService } from './modules/indicators/indicators.service.js';
 import { OrgsService } from './modules/orgs/orgs.service.js';
 import { EvidenceService } from './modules/reports/evidence.service.js';
+import { createWorkflow, type Workflow } from './workflow.js';
 import { ImportsService } from './modules/reports/imports.service.js';
 import { ReportsService } from './modules/reports/reports.service.js';
+import { createInterop, type Interop } from './modules/taxii/interop.js';
+import { createSharing, type Sharing } from './modules/sharing/sharing.js';
 
 export interface Container {
   config: Config;
@@ -24,6 +28,14 @@ export interface Container {
   reports: ReportsService;
   imports: ImportsService;
   evidence: EvidenceService;
+  /** The handling workflow (cases, decisions, notices, enforcement, appeals, webhooks, sweeps). */
+  workflow: Workflow;
+  /** Console sign-in sessions (cookie + CSRF). */
+  sessions: SessionsService;
+  /** STIX 2.1 in/out, the TAXII 2.1 server and the MISP feed. */
+  interop: Interop;
+  /** Bulletins, releases, feeds and exports, subscriptions and the event stream (issue 5). */
+  sharing: Sharing;
   /** Re-reads what services cache from the directory (declared scopes) after organizations change. */
   refreshDirectory(): Promise<void>;
   close(): Promise<void>;
@@ -42,6 +54,11 @@ export async function createContainer(config: Config, options: { handle?: Databa
   const reports = new ReportsService(db, audit, indicators);
   const imports = new ImportsService(db, audit, indicators, reports);
   const evidence = new EvidenceService(db, audit);
+  const workflow = createWorkflow({ db, audit, orgs, indicators, reports, dataDir: config.dataDir, publicUrl: config.publicUrl });
+  const sessions = new SessionsService(db, audit, auth);
+
+  const interop = createInterop({ config, handle, audit, indicators });
+  const sharing = await createSharing({ handle, audit, indicators, reports, webhooks: workflow.webhooks, publicUrl: config.publicUrl });
 
   let directoryGeneration = -1;
   const refreshDirectory = async () => {
@@ -63,9 +80,16 @@ export async function createContainer(config: Config, options: { handle?: Databa
     reports,
     imports,
     evidence,
+    workflow,
+    sessions,
+    interop,
+    sharing,
     refreshDirectory,
     async close() {
       indicators.stopPolling();
+      await workflow.scheduler.stop();
+      interop.stix.stopSyncing();
+      sharing.stop();
       await handle.close();
     },
   };

@@ -75,11 +75,11 @@ clientOpts(
 clientOpts(
   program
     .command('import')
-    .description('bulk intake of a CSV, NDJSON or plain list file (.gz accepted)')
+    .description('bulk intake of a CSV, NDJSON or plain list file (.gz accepted), or a STIX 2.1 bundle (.json)')
     .argument('<file>')
-    .addOption(new Option('--category <category>', 'Article 2 category').choices(CATEGORY_CODES).makeOptionMandatory())
-    .requiredOption('--subtype <subtype>', 'Article 2 sub-type')
-    .addOption(new Option('--format <format>', 'default: from the file name').choices(['csv', 'ndjson', 'lines']))
+    .addOption(new Option('--category <category>', 'Article 2 category (required except for STIX)').choices(CATEGORY_CODES))
+    .option('--subtype <subtype>', 'Article 2 sub-type (required except for STIX)')
+    .addOption(new Option('--format <format>', 'default: from the file name; a .json STIX bundle is detected').choices(['csv', 'ndjson', 'lines', 'stix']))
     .addOption(new Option('--tlp <tlp>').choices(['clear', 'green', 'amber', 'amber+strict', 'red']))
     .option('--type <type>', 'observable type of every line (default: detected per line)')
     .option('--valid-days <n>', 'indicators expire after n days unless seen again')
@@ -99,6 +99,22 @@ clientOpts(
   else printResult(await call(client, 'POST', '/api/v1/indicators/lookup', { values }));
 });
 
+clientOpts(
+  program
+    .command('export')
+    .description('download a blocklist or export (rpz, nftables, plain-ip, plain-cidr, plain-domain, plain-url, plain-hash, hosts, csv, ndjson) only when it changed')
+    .argument('<format>')
+    .option('--out <file>', 'write here (atomically) instead of standard output; its ETag is kept in <file>.etag')
+    .option('--etag-file <file>', 'where to keep the ETag for If-None-Match')
+    .option('--include-subdomains', 'RPZ: also block every name below each domain')
+    .option('--public', 'the public TLP:CLEAR feed, no token'),
+).action(async (format: string, o: { url?: string; token?: string; out?: string; etagFile?: string; includeSubdomains?: boolean; public?: boolean }) => {
+  const { downloadExport } = await import('./modules/sharing/export-download.js');
+  const client = o.public ? { url: (o.url ?? process.env.THREATSHARE_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, ''), token: '' } : clientOptions(o);
+  const r = await downloadExport(client, format, o);
+  if (o.out) console.error(r.status === 'unchanged' ? `${o.out}: unchanged` : `${o.out}: ${r.bytes} bytes`);
+});
+
 const audit = program.command('audit').description('the hash-chained audit log');
 audit
   .command('verify')
@@ -113,6 +129,17 @@ audit
     await c.close();
     console.log(JSON.stringify(r, null, 2));
     if (!r.ok) process.exitCode = 1;
+  });
+
+const notice = program.command('notice').description('signed handling notices');
+notice
+  .command('verify')
+  .description('check a signed notice (JSON, or a saved printable page) against the platform keys, offline; exit 0 valid, 1 not')
+  .argument('<file>')
+  .option('--keys <url|file>', 'a saved /.well-known/threatshare-keys.json, or the platform URL (default: THREATSHARE_URL)')
+  .action(async (file: string, o: { keys?: string }) => {
+    const { verifyNoticeFile } = await import('./cli/notice-verify.js');
+    process.exitCode = await verifyNoticeFile(file, o);
   });
 
 program.parseAsync(process.argv).catch((err: Error) => {

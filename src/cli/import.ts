@@ -12,9 +12,9 @@ import { createContainer } from '../container.js';
 import { call, clientOptions, printResult } from './client.js';
 
 export interface ImportCliOptions {
-  format?: 'csv' | 'ndjson' | 'lines';
-  category: string;
-  subtype: string;
+  format?: 'csv' | 'ndjson' | 'lines' | 'stix';
+  category?: string;
+  subtype?: string;
   tlp?: string;
   type?: string;
   validDays?: string;
@@ -32,6 +32,8 @@ function formatFromName(file: string): 'csv' | 'ndjson' | 'lines' {
 }
 
 export async function importFile(config: Config, file: string, o: ImportCliOptions): Promise<void> {
+  if (o.format === 'stix' || (o.format === undefined && isStixBundleFile(file))) return importStixFile(config, file, o);
+  if (!o.category || !o.subtype) throw new Error('--category and --subtype are required for CSV, NDJSON and plain lists');
   const format = o.format ?? formatFromName(file);
   const size = fs.statSync(file).size;
   const bar = new cliProgress.SingleBar(
@@ -54,8 +56,8 @@ export async function importFile(config: Config, file: string, o: ImportCliOptio
       const lines = { [Symbol.asyncIterator]: () => it };
       const { receipt } = await c.imports.importLines(p, lines, {
         format,
-        category: o.category,
-        subtype: o.subtype,
+        category: o.category!,
+        subtype: o.subtype!,
         tlp: o.tlp,
         type: o.type,
         title: o.title,
@@ -81,7 +83,7 @@ export async function importFile(config: Config, file: string, o: ImportCliOptio
     sent += chunk.length;
     bar.update(sent, { rate: rate(sent) });
   });
-  const params = new URLSearchParams({ category: o.category, subtype: o.subtype, format });
+  const params = new URLSearchParams({ category: o.category!, subtype: o.subtype!, format });
   if (o.tlp) params.set('tlp', o.tlp);
   if (o.type) params.set('type', o.type);
   if (o.validDays) params.set('valid_days', o.validDays);
@@ -92,5 +94,43 @@ export async function importFile(config: Config, file: string, o: ImportCliOptio
   if (o.idempotencyKey) headers['idempotency-key'] = o.idempotencyKey;
   const r = await call(client, 'POST', `/api/v1/imports?${params}`, Readable.toWeb(stream) as ReadableStream, headers);
   bar.stop();
+  printResult(r);
+}
+
+/** A `.json` file whose top level is a STIX bundle (read only its first bytes). */
+function isStixBundleFile(file: string): boolean {
+  if (!/\.json$/i.test(file)) return false;
+  const fd = fs.openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(4096);
+    const n = fs.readSync(fd, head, 0, head.length, 0);
+    return /^\s*\{[^]*?"type"\s*:\s*"bundle"/.test(head.subarray(0, n).toString('utf8'));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** STIX 2.1 bundle intake: through the server (POST /api/v1/stix/bundles) or `--direct`. */
+async function importStixFile(config: Config, file: string, o: ImportCliOptions): Promise<void> {
+  const text = fs.readFileSync(file, 'utf8');
+  if (o.direct) {
+    const c = await createContainer(config, { loadIndex: false });
+    try {
+      const token = o.token ?? process.env.THREATSHARE_TOKEN;
+      const p = token ? await c.auth.authenticateToken(token) : null;
+      if (!p) throw new Error('--direct needs a valid --token (or THREATSHARE_TOKEN) of the reporting organization');
+      const receipt = await c.interop.stix.importBundle(p, text, { tlp: o.tlp as never, category: o.category, subtype: o.subtype, title: o.title, source: 'cli' });
+      printResult({ status: 201, body: { ...receipt, objects: undefined } });
+    } finally {
+      await c.close();
+    }
+    return;
+  }
+  const params = new URLSearchParams();
+  if (o.tlp) params.set('tlp', o.tlp);
+  if (o.category) params.set('category', o.category);
+  if (o.subtype) params.set('subtype', o.subtype);
+  if (o.title) params.set('title', o.title);
+  const r = await call(clientOptions(o), 'POST', `/api/v1/stix/bundles${params.size ? `?${params}` : ''}`, JSON.parse(text) as unknown, { 'content-type': 'application/stix+json;version=2.1' });
   printResult(r);
 }

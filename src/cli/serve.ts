@@ -15,12 +15,15 @@ export async function serve(config: Config): Promise<void> {
       log.info({ file, organizations: credentials.length }, 'demo data seeded; credentials written');
     } else log.info('demo requested, but the database already has data: left as it is');
   }
+  // The signing key exists before any transaction needs it (creating it inside one could deadlock on PostgreSQL).
+  await c.workflow.notices.ensureKey();
   const app = await buildApp(c, { logger: { level: config.logLevel } });
   await app.listen({ host: config.host, port: config.port });
   // The lookup index loads after the port opens: /healthz says 503 "starting" until it is ready.
   const started = Date.now();
   await c.indicators.load();
   c.indicators.startPolling();
+  c.workflow.scheduler.start();
   log.info({ indicators: c.indicators.index.size, ms: Date.now() - started, url: `http://${config.host}:${config.port}` }, 'ready');
 
   let closing = false;

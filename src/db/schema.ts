@@ -3,6 +3,7 @@
  * type-checked against it. `Generated<T>` marks columns the database fills in.
  */
 import type { ColumnType, Generated } from 'kysely';
+import type { WorkflowTables } from './workflow-schema.js';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type Json<T> = ColumnType<T, string, string>;
@@ -189,7 +190,57 @@ export interface SettingsTable {
   updated_at: Generated<Date>;
 }
 
-export interface Database {
+export interface StixObjectsTable {
+  seq: Generated<number>;
+  id: string;
+  type: string;
+  spec_version: Generated<string>;
+  version: Timestamp | null;
+  date_added: Generated<Date>;
+  superseded: Generated<boolean>;
+  tlp: string;
+  province_code: string | null;
+  owner_org_id: string | null;
+  responsible_org_id: string | null;
+  source: string;
+  source_key: string | null;
+  json: string;
+}
+
+export interface StixSyncStateTable {
+  id: number;
+  indicators_watermark: Timestamp;
+  organizations_watermark: Timestamp;
+  updated_at: Generated<Date>;
+}
+
+export interface TaxiiStatusTable {
+  id: string;
+  org_id: string;
+  collection_id: string;
+  status: string;
+  request_timestamp: Timestamp;
+  body: string;
+  created_at: Generated<Date>;
+}
+
+/** Console sessions (0005_sessions.sql): the cookie's id is stored hashed. */
+export interface SessionsTable {
+  id_hash: string;
+  user_id: string;
+  csrf_token: string;
+  created_at: Generated<Date>;
+  last_seen_at: Generated<Date>;
+  expires_at: Date;
+  user_agent: string | null;
+  ip: string | null;
+}
+
+export interface Database extends WorkflowTables {
+  sessions: SessionsTable;
+  stix_objects: StixObjectsTable;
+  stix_sync_state: StixSyncStateTable;
+  taxii_status: TaxiiStatusTable;
   organizations: OrganizationsTable;
   org_scopes: OrgScopesTable;
   users: UsersTable;

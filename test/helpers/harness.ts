@@ -11,6 +11,9 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { createContainer, type Container } from '../../src/container.js';
 import { openDatabase } from '../../src/db/database.js';
 
+// Signing keys and webhook secrets in a shared test database are sealed with one secret.
+process.env.THREATSHARE_KEY_SECRET ??= 'threatshare-test-only-key-secret';
+
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || null;
 export const dbLabel = TEST_DATABASE_URL ? 'postgres' : 'pglite';
 

@@ -132,7 +132,9 @@ CREATE TABLE indicators (
   valid_until timestamptz,
   province_code char(6),
   operator text,
-  responsible_org_id uuid REFERENCES organizations (id),
+  -- No foreign key: checked per row it would cost intake more than the insert itself; the value
+  -- comes from the directory of organizations, which never deletes one (they are retired).
+  responsible_org_id uuid,
   excluded boolean NOT NULL DEFAULT false,
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now(),
@@ -142,9 +144,13 @@ CREATE INDEX indicators_province_status ON indicators (province_code, status);
 CREATE INDEX indicators_updated ON indicators (updated_at, id);
 CREATE INDEX indicators_valid_until ON indicators (valid_until) WHERE status = 'active' AND valid_until IS NOT NULL;
 
+-- The highest-volume table (one row per value per report). Its references are kept by the intake
+-- transaction that writes the report, the indicators and the sightings together, not by
+-- per-row foreign-key triggers, which cost more than the rows themselves; and it can be
+-- partitioned later, which foreign keys into it would prevent.
 CREATE TABLE sightings (
-  indicator_id bigint NOT NULL REFERENCES indicators (id),
-  report_id uuid NOT NULL REFERENCES reports (id),
+  indicator_id bigint NOT NULL,
+  report_id uuid NOT NULL,
   org_id uuid NOT NULL,
   seen_at timestamptz NOT NULL,
   PRIMARY KEY (indicator_id, report_id)

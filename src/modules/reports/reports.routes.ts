@@ -126,6 +126,8 @@ export function reportsRoutes(
   });
 
   app.register(async (scope) => {
+    // Evidence is any file: no JSON or text parsing in this scope, every body arrives as bytes.
+    scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.evidenceLimit }, (_req, body, done) => done(null, body));
     scope.post('/api/v1/evidence', {
       bodyLimit: deps.evidenceLimit,

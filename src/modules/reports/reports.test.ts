@@ -179,6 +179,9 @@ describe(`reports over HTTP (${dbLabel})`, () => {
     const again = await h.app.inject({ method: 'POST', url: '/api/v1/evidence', headers: { ...unit.headers, 'content-type': 'application/octet-stream' }, payload: content });
     assert.equal(again.json().sha256, sha256);
     assert.equal(again.json().created, false);
+    const json = await h.app.inject({ method: 'POST', url: '/api/v1/evidence?name=headers.json', headers: { ...unit.headers, 'content-type': 'application/json' }, payload: '{"not": "parsed"}' });
+    assert.equal(json.statusCode, 201, json.body);
+    assert.equal(json.json().media_type, 'application/json');
     const notYours = await post(other, report({ evidence_sha256: [sha256] }));
     assert.equal(notYours.statusCode, 400);
     const r = await post(unit, report({ evidence_sha256: [sha256] }));
