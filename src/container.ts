@@ -16,6 +16,7 @@ import { createWorkflow, type Workflow } from './workflow.js';
 import { ImportsService } from './modules/reports/imports.service.js';
 import { ReportsService } from './modules/reports/reports.service.js';
 import { createInterop, type Interop } from './modules/taxii/interop.js';
+import { publishCaseHook } from './modules/stix/stix-cases.js';
 import { createSharing, type Sharing } from './modules/sharing/sharing.js';
 
 export interface Container {
@@ -58,6 +59,7 @@ export async function createContainer(config: Config, options: { handle?: Databa
   const sessions = new SessionsService(db, audit, auth);
 
   const interop = createInterop({ config, handle, audit, indicators });
+  workflow.cases.onCaseChanged.push(publishCaseHook(interop.stix, workflow.cases));
   const sharing = await createSharing({ handle, audit, indicators, reports, webhooks: workflow.webhooks, publicUrl: config.publicUrl });
 
   let directoryGeneration = -1;

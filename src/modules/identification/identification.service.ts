@@ -16,12 +16,16 @@ import { isInstitution, isRegulator, provinceFilter, type Principal } from '../a
 import type { DirectoryCache } from '../decisions/directory-cache.js';
 import type { NoticesService } from '../notices/notices.service.js';
 import type { ReportRow } from '../reports/reports.repository.js';
+import { decodeCursor, encodeCursor } from '../reports/reports.service.js';
 import type { WebhooksService } from '../webhooks/webhooks.service.js';
 import { chooseInstitution } from './assignment.js';
 import { caseEventForVerdict, caseMachine, checkVerdict, type CaseEvent, type CaseState } from './case-state.js';
 import { assertCanAssign, assertCanIdentify, assertCanProvideInfo, canSeeCase } from './identification.policy.js';
-import { identificationRepository, type CaseRow } from './identification.repository.js';
+import { identificationRepository, type CaseRow, type IdentificationRow } from './identification.repository.js';
 import type { CaseListQuery, IdentificationInput, InformationInput } from './identification.schema.js';
+
+/** Most indicators of one case published with it (a bulk import's case can hold many more). */
+const CASE_INDICATOR_CAP = 10_000;
 
 const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : null);
 
@@ -47,8 +51,13 @@ export function presentCase(p: Principal | null, c: CaseRow) {
   };
 }
 
+/** Called inside the transaction of every case transition, after the new state is written. */
+export type CaseChangedHook = (tx: Executor, caseId: string) => Promise<void>;
+
 export class IdentificationService {
   notices: NoticesService | null = null;
+  /** Listeners of case transitions (the STIX store publishes the case: issue 4), run in the same transaction. */
+  readonly onCaseChanged: CaseChangedHook[] = [];
 
   constructor(
     private readonly db: Db,
@@ -138,6 +147,16 @@ export class IdentificationService {
     return c;
   }
 
+  /** A case with its identifications and indicator ids, read inside the caller's transaction (for publication). */
+  async snapshotInTx(tx: Executor, id: string): Promise<{ row: CaseRow; identifications: IdentificationRow[]; indicatorIds: number[] } | undefined> {
+    const row = await identificationRepository.get(tx, id);
+    if (!row) return undefined;
+    // One after the other: a transaction is one connection.
+    const identifications = await identificationRepository.identificationsOf(tx, id);
+    const indicators = await identificationRepository.indicatorsOf(tx, id, CASE_INDICATOR_CAP);
+    return { row, identifications, indicatorIds: indicators.map((i) => Number(i.id)) };
+  }
+
   async getRow(id: string, tx?: Executor): Promise<CaseRow | undefined> {
     return identificationRepository.get(tx ?? this.db, id, !!tx);
   }
@@ -172,7 +191,14 @@ export class IdentificationService {
   }
 
   async list(actor: Principal, q: CaseListQuery) {
-    const f: Parameters<typeof identificationRepository.list>[1] = { state: q.state, category: q.category, limit: q.limit ?? 50, offset: q.offset ?? 0 };
+    const limit = q.limit ?? 50;
+    const sort = q.sort ?? 'opened_at';
+    const order = q.order ?? 'desc';
+    const f: Parameters<typeof identificationRepository.list>[1] = { state: q.state, category: q.category, sort, order, limit };
+    if (q.before) {
+      f.after = decodeCursor(q.before, sort, order);
+      if (!identificationRepository.validSortKey(sort, f.after.key)) throw validationFailed('/before', 'The cursor is not one this server issued');
+    }
     const pf = provinceFilter(actor);
     if (pf) {
       if (q.province_code && q.province_code !== pf) throw forbidden('A provincial administration sees its own province only');
@@ -181,7 +207,11 @@ export class IdentificationService {
     else f.reporting_org_id = actor.orgId;
     if (q.queue && isInstitution(actor)) f.assigned_org_id = actor.orgId;
     const rows = await identificationRepository.list(this.db, f);
-    return { items: rows.map((c) => presentCase(actor, c)) };
+    const last = rows[rows.length - 1];
+    return {
+      items: rows.map((c) => presentCase(actor, c)),
+      next: rows.length === limit && last ? encodeCursor(sort, order, last.sort_key, last.id) : null,
+    };
   }
 
   async selfHandled(actor: Principal) {
@@ -198,6 +228,7 @@ export class IdentificationService {
     const full = { ...patch, state: to, updated_at: now };
     await identificationRepository.update(tx, c.id, full);
     await this.audit.record(tx, actor, { action: `case.${event}`, object_type: 'case', object_id: c.id, province_code: c.province_code, data: { from: c.state, to, ...data } });
+    for (const hook of this.onCaseChanged) await hook(tx, c.id);
     return { ...c, ...full };
   }
 
@@ -241,7 +272,7 @@ export class IdentificationService {
         input.verdict === 'more_info_needed'
           ? { questions: input.questions ?? [] }
           : { identified_at: now, severity: input.verdict === 'confirmed' ? (input.severity ?? null) : null, questions: null };
-      const next = await this.transitionInTx(tx, actor, c, event, patch, { verdict: input.verdict, severity: input.severity ?? null });
+      // The identification goes in first so the transition's hooks (STIX publication) see the verdict.
       await identificationRepository.insertIdentification(tx, {
         id: randomUUID(),
         case_id: id,
@@ -257,6 +288,7 @@ export class IdentificationService {
         reasons: input.reasons ?? null,
         created_at: now,
       });
+      const next = await this.transitionInTx(tx, actor, c, event, patch, { verdict: input.verdict, severity: input.severity ?? null });
       if (input.verdict === 'more_info_needed')
         for (const org of c.reporting_org_ids) await this.webhooks.enqueue(tx, { org_id: org, event_type: 'case.more_info_needed', payload: { case_id: id, questions: input.questions } });
       return presentCase(actor, next);

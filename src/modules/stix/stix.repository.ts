@@ -3,6 +3,7 @@
  * platform records it derives from. Batches go through `unnest` arrays: one statement per batch,
  * the same SQL on PGlite and PostgreSQL. TAXII's reads are in taxii/taxii.repository.ts.
  */
+import type { IndicatorRow } from '../indicators/indicators.repository.js';
 import { sql } from 'kysely';
 import type { Executor } from '../../db/database.js';
 
@@ -50,26 +51,8 @@ export interface StoredObjectRow {
 /** Timestamps as RFC 3339 text with all six fractional digits, so keyset and version compare exactly. */
 export const isoText = (column: string) => sql.raw(`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`);
 
-/** The indicator columns the STIX export needs. */
-export interface IndicatorSource {
-  id: number;
-  type: string;
-  value: string;
-  hash_algorithm: string | null;
-  category: string;
-  subtype: string;
-  status: string;
-  tlp: string;
-  first_seen: Date;
-  last_seen: Date;
-  sighting_count: number;
-  valid_until: Date | null;
-  province_code: string | null;
-  operator: string | null;
-  responsible_org_id: string | null;
-  created_at: Date;
-  updated_at: Date;
-}
+/** The indicator columns the STIX export needs: the stored row, without the blocklist flag. */
+export type IndicatorSource = Omit<IndicatorRow, 'excluded'>;
 
 export interface OrganizationSource {
   id: string;
