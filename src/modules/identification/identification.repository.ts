@@ -1,7 +1,8 @@
 /** Every SQL statement of threat cases, their reports, and identifications. */
-import { sql, type Selectable } from 'kysely';
+import { sql, type RawBuilder, type Selectable } from 'kysely';
 import type { Executor } from '../../db/database.js';
 import type { IdentificationsTable, ThreatCasesTable } from '../../db/workflow-schema.js';
+import { CASE_STATES, SEVERITY_CODES, SEVERITY_LEVELS } from './case-state.js';
 
 export type CaseRow = Selectable<ThreatCasesTable>;
 export type IdentificationRow = Selectable<IdentificationsTable>;
@@ -12,6 +13,31 @@ const j = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify
 
 /** Case states a new report of the same indicator may join (the finding is still open or acting). */
 export const JOINABLE_STATES = ['open', 'identifying', 'more_info_needed', 'confirmed', 'decided', 'handling'];
+
+export const CASE_SORTS = ['opened_at', 'state', 'severity', 'province_code'] as const;
+export type CaseSort = (typeof CASE_SORTS)[number];
+
+const INT = /^-?\d{1,9}$/;
+/**
+ * The SQL of each sort key. State sorts in the order of the workflow, not the alphabet; severity by
+ * the grade of the MIIT emergency plan (general lowest, particularly major highest, none below all);
+ * a national case (no province) sorts as the empty code.
+ */
+const CASE_SORT_KEYS: Record<CaseSort, { expr: RawBuilder<unknown>; type: string; text?: RawBuilder<unknown>; valid: RegExp }> = {
+  opened_at: {
+    expr: sql`opened_at`,
+    type: 'timestamptz',
+    text: sql`to_char(opened_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+    valid: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/,
+  },
+  state: { expr: sql`coalesce(array_position(ARRAY[${sql.join([...CASE_STATES])}]::text[], state), 0)`, type: 'int', valid: INT },
+  severity: {
+    expr: sql`(CASE severity ${sql.join(SEVERITY_CODES.map((c) => sql`WHEN ${sql.lit(c)} THEN ${sql.lit(SEVERITY_CODES.length + 1 - SEVERITY_LEVELS[c].rank)}`), sql` `)} ELSE 0 END)`,
+    type: 'int',
+    valid: INT,
+  },
+  province_code: { expr: sql`coalesce(province_code::text, '')`, type: 'text', valid: /^.{0,16}$/ },
+};
 
 export const identificationRepository = {
   async insertCase(tx: Executor, c: Omit<CaseRow, 'version' | 'declined_org_ids'>): Promise<void> {
@@ -62,15 +88,32 @@ export const identificationRepository = {
     await tx.updateTable('threat_cases').set(set as any).set((eb) => ({ version: eb('version', '+', 1) })).where('id', '=', id).execute();
   },
 
-  async list(db: Executor, f: { state?: string; province_code?: string; assigned_org_id?: string; reporting_org_id?: string; category?: string; limit: number; offset: number }): Promise<CaseRow[]> {
-    let q = db.selectFrom('threat_cases').selectAll();
+  /** Whether a cursor's key can be compared under this sort (a forged one must not reach SQL as a 500). */
+  validSortKey(sort: CaseSort, key: string): boolean {
+    return CASE_SORT_KEYS[sort].valid.test(key);
+  },
+
+  /**
+   * One keyset page ordered by (sort key, id) in one direction, continued after the cursor's tuple
+   * by row comparison: no repeats or gaps for any sort, and no OFFSET.
+   */
+  async list(
+    db: Executor,
+    f: { state?: string; province_code?: string; assigned_org_id?: string; reporting_org_id?: string; category?: string; sort: CaseSort; order: 'asc' | 'desc'; after?: { key: string; id: string }; limit: number },
+  ): Promise<Array<CaseRow & { sort_key: string }>> {
+    const by = CASE_SORT_KEYS[f.sort];
+    let q = db.selectFrom('threat_cases').selectAll().select(sql<string>`${by.text ?? by.expr}::text`.as('sort_key'));
     if (f.state) q = q.where('state', '=', f.state);
     if (f.province_code) q = q.where('province_code', '=', f.province_code);
     if (f.assigned_org_id) q = q.where('assigned_org_id', '=', f.assigned_org_id);
     if (f.category) q = q.where('category', '=', f.category);
     if (f.reporting_org_id) q = q.where(sql<boolean>`${f.reporting_org_id}::uuid = ANY(reporting_org_ids)`);
-    const rows = await q.orderBy('opened_at', 'desc').orderBy('id').limit(f.limit).offset(f.offset).execute();
-    return rows.map(fixCase);
+    if (f.after) {
+      const op = sql.raw(f.order === 'asc' ? '>' : '<');
+      q = q.where(sql<boolean>`(${by.expr}, id) ${op} (${f.after.key}::${sql.raw(by.type)}, ${f.after.id}::uuid)`);
+    }
+    const rows = await q.orderBy(by.expr, f.order).orderBy('id', f.order).limit(f.limit).execute();
+    return rows.map((r) => ({ ...fixCase(r), sort_key: String((r as { sort_key: unknown }).sort_key) }));
   },
 
   async reportsOf(db: Executor, caseId: string) {

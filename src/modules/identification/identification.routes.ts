@@ -12,7 +12,7 @@ export function identificationRoutes(app: FastifyInstance, svc: IdentificationSe
   const CaseDetail = Type.Object({ ...ThreatCase.properties }, { additionalProperties: true, description: 'The case with its reports, indicators (first 1,000), identifications and notices' });
 
   app.get('/api/v1/cases', {
-    schema: { tags, summary: 'Threat cases you may see; institutions: `queue=true` for your identification queue', security: bearer, querystring: CaseListQuery, response: { 200: Type.Object({ items: Type.Array(ThreatCase) }), ...problemResponses } },
+    schema: { tags, summary: 'Threat cases you may see, sorted on the server (keyset pages); institutions: `queue=true` for your identification queue', security: bearer, querystring: CaseListQuery, response: { 200: Type.Object({ items: Type.Array(ThreatCase), next: Type.Union([Type.String(), Type.Null()], { description: 'Cursor of the next page (`before`), null on the last' }) }), ...problemResponses } },
     handler: async (req) => svc.list(principalOf(req), req.query as any),
   });
   app.get('/api/v1/cases/:id', {

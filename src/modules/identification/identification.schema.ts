@@ -33,8 +33,15 @@ export const CaseListQuery = Type.Object(
     province_code: Type.Optional(Type.String({ pattern: '^[0-9]{6}$' })),
     category: Type.Optional(Type.String()),
     queue: Type.Optional(Type.Boolean({ description: 'Institutions: only cases assigned to you and awaiting your verdict' })),
+    sort: Type.Optional(
+      Type.Enum(['opened_at', 'state', 'severity', 'province_code'], {
+        default: 'opened_at',
+        description: 'Sort key; ties are broken by id. state: in the order of the workflow; severity: general up to particularly_major, none lowest; province_code: national cases first',
+      }),
+    ),
+    order: Type.Optional(Type.Enum(['asc', 'desc'], { default: 'desc' })),
+    before: Type.Optional(Type.String({ description: 'Keyset cursor from the previous page (`next`); only valid with the same sort and order' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
-    offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
   },
   { additionalProperties: false },
 );

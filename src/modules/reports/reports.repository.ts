@@ -1,5 +1,5 @@
 /** Every SQL statement of reports, bulk imports and evidence files. */
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../../db/database.js';
 
 export interface ReportRow {
@@ -29,6 +29,17 @@ export interface ReportRow {
   request_hash: string | null;
   receipt: unknown;
 }
+
+export const REPORT_SORTS = ['received_at', 'category', 'province_code'] as const;
+export type ReportSort = (typeof REPORT_SORTS)[number];
+
+/** The SQL of each sort key; a report without a province sorts as the empty code (before any). */
+const REPORT_SORT_KEYS: Record<ReportSort, { expr: RawBuilder<unknown>; type: string; text?: RawBuilder<unknown> }> = {
+  // Microseconds kept, so the cursor marks the exact row whatever the session time zone.
+  received_at: { expr: sql`received_at`, type: 'timestamptz', text: sql`to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')` },
+  category: { expr: sql`category`, type: 'text' },
+  province_code: { expr: sql`coalesce(province_code::text, '')`, type: 'text' },
+};
 
 const fix = (r: any): ReportRow => ({ ...r, province_code: r.province_code ? String(r.province_code).trim() : null });
 
@@ -62,21 +73,31 @@ export const reportsRepository = {
     return r ? fix(r) : undefined;
   },
 
+  /**
+   * One keyset page, ordered by (sort key, id) in one direction and continued after the cursor's
+   * tuple: row comparison keeps pages free of repeats and gaps for every sort, with no OFFSET.
+   */
+  /** Whether a cursor's key can be compared under this sort (a forged one must not reach SQL as a 500). */
+  validSortKey(sort: ReportSort, key: string): boolean {
+    return sort !== 'received_at' || /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(key);
+  },
+
   async list(
     db: Executor,
-    f: { org_id?: string; province_code?: string; category?: string; self_handled?: boolean; before?: { at: Date; id: string }; limit: number },
-  ): Promise<ReportRow[]> {
-    let q = db.selectFrom('reports').selectAll();
+    f: { org_id?: string; province_code?: string; category?: string; self_handled?: boolean; sort: ReportSort; order: 'asc' | 'desc'; after?: { key: string; id: string }; limit: number },
+  ): Promise<Array<ReportRow & { sort_key: string }>> {
+    const by = REPORT_SORT_KEYS[f.sort];
+    let q = db.selectFrom('reports').selectAll().select(sql<string>`${by.text ?? by.expr}::text`.as('sort_key'));
     if (f.org_id) q = q.where('org_id', '=', f.org_id);
     if (f.province_code) q = q.where('province_code', '=', f.province_code);
     if (f.category) q = q.where('category', '=', f.category);
     if (f.self_handled !== undefined) q = q.where('self_handled', '=', f.self_handled);
-    if (f.before) {
-      const b = f.before;
-      q = q.where((eb) => eb.or([eb('received_at', '<', b.at), eb.and([eb('received_at', '=', b.at), eb('id', '<', b.id)])]));
+    if (f.after) {
+      const op = sql.raw(f.order === 'asc' ? '>' : '<');
+      q = q.where(sql<boolean>`(${by.expr}, id) ${op} (${f.after.key}::${sql.raw(by.type)}, ${f.after.id}::uuid)`);
     }
-    const rows = await q.orderBy('received_at', 'desc').orderBy('id', 'desc').limit(f.limit).execute();
-    return rows.map(fix);
+    const rows = await q.orderBy(by.expr, f.order).orderBy('id', f.order).limit(f.limit).execute();
+    return rows.map((r) => ({ ...fix(r), sort_key: String(r.sort_key) }));
   },
 
   async observablesOf(db: Executor, reportId: string, limit = 1000) {

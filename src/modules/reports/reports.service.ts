@@ -197,7 +197,9 @@ export class ReportsService {
 
   async list(actor: Principal, q: ReportListQuery): Promise<{ items: Report[]; next: string | null }> {
     const limit = q.limit ?? 50;
-    const f: Parameters<typeof reportsRepository.list>[1] = { category: q.category, self_handled: q.self_handled, limit };
+    const sort = q.sort ?? 'received_at';
+    const order = q.order ?? 'desc';
+    const f: Parameters<typeof reportsRepository.list>[1] = { category: q.category, self_handled: q.self_handled, sort, order, limit };
     if (actor.orgKind === 'regulator_national' || actor.orgKind === 'professional_institution') {
       f.province_code = q.province_code;
       f.org_id = q.org_id;
@@ -210,23 +212,39 @@ export class ReportsService {
       f.org_id = actor.orgId;
       f.province_code = q.province_code;
     }
-    if (q.before) f.before = decodeCursor(q.before);
+    if (q.before) {
+      f.after = decodeCursor(q.before, sort, order);
+      if (!reportsRepository.validSortKey(sort, f.after.key)) throw validationFailed('/before', 'The cursor is not one this server issued');
+    }
     const rows = await reportsRepository.list(this.db, f);
     const last = rows[rows.length - 1];
     return {
       items: rows.map((r) => presentReport(actor, r)),
-      next: rows.length === limit && last ? encodeCursor(new Date(last.received_at), last.id) : null,
+      next: rows.length === limit && last ? encodeCursor(sort, order, last.sort_key, last.id) : null,
     };
   }
 }
 
-export function encodeCursor(at: Date, id: string): string {
-  return Buffer.from(`${at.toISOString()}|${id}`).toString('base64url');
+/**
+ * A keyset cursor: the sort, the direction, and the last row's sort key and id. A cursor of another
+ * sort or direction is refused, since its tuple would not mark a position in this order.
+ */
+export function encodeCursor(sort: string, order: string, key: string, id: string): string {
+  return Buffer.from(JSON.stringify([sort, order, key, id])).toString('base64url');
 }
 
-export function decodeCursor(c: string): { at: Date; id: string } {
-  const [at, id] = Buffer.from(c, 'base64url').toString().split('|');
-  const d = new Date(at);
-  if (!id || Number.isNaN(d.getTime())) throw validationFailed('/before', 'The cursor is not one this server issued');
-  return { at: d, id };
+export function decodeCursor(c: string, sort: string, order: string): { key: string; id: string } {
+  let v: unknown;
+  try {
+    v = JSON.parse(Buffer.from(c, 'base64url').toString());
+  } catch {
+    v = null;
+  }
+  if (!Array.isArray(v) || v.length !== 4 || !v.every((x) => typeof x === 'string') || !UUID.test(v[3])) {
+    throw validationFailed('/before', 'The cursor is not one this server issued');
+  }
+  if (v[0] !== sort || v[1] !== order) throw validationFailed('/before', `The cursor belongs to sort=${v[0]}&order=${v[1]}`);
+  return { key: v[2], id: v[3] };
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

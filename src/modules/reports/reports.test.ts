@@ -171,6 +171,90 @@ describe(`reports over HTTP (${dbLabel})`, () => {
     assert.equal(ids.size, p1.items.length + p2.items.length);
   });
 
+  test('sorts on the server by category, province or time, and pages each sort by cursor without repeats or gaps', async () => {
+    const sorter = await makeOrg(h.c, 'security_vendor', { province_code: null });
+    const categories = ['incident', 'malicious_program', 'other', 'malicious_resource', 'hidden_danger', 'incident', 'malicious_program'];
+    const created: string[] = [];
+    for (const [i, category] of categories.entries()) {
+      // No province (a domain, a unit without one), Beijing (the affected party's), Guangdong (the IP's).
+      const domainOnly = { observables: [{ type: 'domain', value: `sort-${i}-${Date.now()}.example-threat.com` }] };
+      const extra = i % 3 === 0 ? domainOnly : i % 3 === 1 ? { ...domainOnly, affected_party: { name: 'x', province_code: '110000' } } : {};
+      const r = await post(sorter, report({ category, subtype: 'other', title: `sort ${i}`, ...extra }));
+      assert.equal(r.statusCode, 201, r.body);
+      created.push(r.json().id);
+    }
+    const walk = async (query: string) => {
+      const seen: Array<{ id: string; category: string; province_code: string | null; received_at: string }> = [];
+      let before = '';
+      for (let guard = 0; guard < 20; guard++) {
+        const r = await h.app.inject({ method: 'GET', url: `/api/v1/reports?limit=2&${query}${before ? `&before=${before}` : ''}`, headers: sorter.headers });
+        assert.equal(r.statusCode, 200, r.body);
+        const body = r.json();
+        seen.push(...body.items);
+        if (!body.next) break;
+        before = body.next;
+      }
+      assert.equal(new Set(seen.map((x) => x.id)).size, seen.length, `no repeats for ${query}`);
+      assert.deepEqual(seen.map((x) => x.id).sort(), [...created].sort(), `no gaps for ${query}`);
+      return seen;
+    };
+    const asc = await walk('sort=category&order=asc');
+    assert.deepEqual(asc.map((x) => x.category), [...categories].sort());
+    const desc = await walk('sort=category&order=desc');
+    assert.deepEqual(desc.map((x) => x.category), [...categories].sort().reverse());
+    assert.deepEqual(desc.map((x) => x.id), asc.map((x) => x.id).reverse(), 'ties broken by id in the same direction');
+    const byProvince = await walk('sort=province_code&order=asc');
+    const provinces = byProvince.map((x) => x.province_code ?? '');
+    assert.deepEqual(provinces, ['', '', '', '110000', '110000', '440000', '440000'], 'no province sorts first');
+    const oldest = await walk('sort=received_at&order=asc');
+    assert.deepEqual(oldest.map((x) => x.id), created, 'oldest first is the order of submission');
+    const newest = await walk('');
+    assert.deepEqual(newest.map((x) => x.id), [...created].reverse());
+
+    let r = await h.app.inject({ method: 'GET', url: '/api/v1/reports?sort=title', headers: sorter.headers });
+    assert.equal(r.statusCode, 400);
+    assert.equal(r.json().field, '/querystring/sort');
+    r = await h.app.inject({ method: 'GET', url: '/api/v1/reports?order=sideways', headers: sorter.headers });
+    assert.equal(r.statusCode, 400);
+    assert.equal(r.json().field, '/querystring/order');
+    const p1 = (await h.app.inject({ method: 'GET', url: '/api/v1/reports?limit=2&sort=category', headers: sorter.headers })).json();
+    r = await h.app.inject({ method: 'GET', url: `/api/v1/reports?limit=2&sort=province_code&before=${p1.next}`, headers: sorter.headers });
+    assert.equal(r.statusCode, 400, 'a cursor of another sort marks no position in this one');
+    assert.equal(r.json().field, '/before');
+    const forged = Buffer.from(JSON.stringify(['received_at', 'desc', 'yesterday', created[0]])).toString('base64url');
+    r = await h.app.inject({ method: 'GET', url: `/api/v1/reports?before=${forged}`, headers: sorter.headers });
+    assert.equal(r.statusCode, 400);
+  });
+
+  test('cases sort on the server too, and every sort pages by cursor without repeats or gaps', async () => {
+    const reporter = await makeOrg(h.c, 'security_vendor', { province_code: null });
+    for (let i = 0; i < 5; i++) {
+      const extra = i % 2 ? { affected_party: { name: 'x', province_code: '110000' } } : {};
+      const r = await post(reporter, report({ title: `case sort ${i}`, observables: [{ type: 'domain', value: `case-sort-${i}-${Date.now()}.example-threat.com` }], ...extra }));
+      assert.equal(r.statusCode, 201, r.body);
+    }
+    const all = (await h.app.inject({ method: 'GET', url: '/api/v1/cases?limit=200', headers: reporter.headers })).json().items as Array<{ id: string; province_code: string | null; opened_at: string }>;
+    assert.equal(all.length, 5, 'one case a report');
+    for (const query of ['sort=province_code&order=asc', 'sort=state&order=desc', 'sort=severity&order=asc', 'sort=opened_at&order=asc', '']) {
+      const seen: typeof all = [];
+      let before = '';
+      for (let guard = 0; guard < 10; guard++) {
+        const r = await h.app.inject({ method: 'GET', url: `/api/v1/cases?limit=2&${query}${before ? `&before=${before}` : ''}`, headers: reporter.headers });
+        assert.equal(r.statusCode, 200, r.body);
+        seen.push(...r.json().items);
+        before = r.json().next;
+        if (!before) break;
+      }
+      assert.deepEqual(seen.map((c) => c.id).sort(), all.map((c) => c.id).sort(), `every case once for ${query}`);
+      if (query.startsWith('sort=province_code')) assert.deepEqual(seen.map((c) => c.province_code), [null, null, null, '110000', '110000']);
+      if (query === '') assert.deepEqual(seen.map((c) => c.id), all.map((c) => c.id), 'newest first by default');
+      if (query.startsWith('sort=opened_at')) assert.deepEqual(seen.map((c) => c.id), all.map((c) => c.id).reverse());
+    }
+    const r = await h.app.inject({ method: 'GET', url: '/api/v1/cases?sort=title', headers: reporter.headers });
+    assert.equal(r.statusCode, 400);
+    assert.equal(r.json().field, '/querystring/sort');
+  });
+
   test('evidence is content-addressed, cited by hash and readable by the regulator of the province, with the read audited', async () => {
     const content = Buffer.from(`pcap bytes ${Date.now()}`);
     const up = await h.app.inject({ method: 'POST', url: '/api/v1/evidence?name=capture.pcap', headers: { ...unit.headers, 'content-type': 'application/vnd.tcpdump.pcap' }, payload: content });

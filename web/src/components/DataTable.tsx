@@ -10,6 +10,8 @@ export interface Column<T> {
   header: string;
   render: (row: T) => ReactNode;
   sortable?: boolean;
+  /** The direction a first click sorts in (default descending: newest, highest first). */
+  firstDir?: 'asc' | 'desc';
   className?: string;
 }
 
@@ -60,7 +62,12 @@ export function DataTable<T>({
               return (
                 <th key={c.key} className={c.className} aria-sort={ariaSort} scope="col">
                   {c.sortable && onSort ? (
-                    <button type="button" className="sort" onClick={() => onSort({ key: c.key, dir: active && sort!.dir === 'desc' ? 'asc' : 'desc' })}>
+                    <button
+                      type="button"
+                      className="sort"
+                      aria-label={t(nextDir(c, active, sort) === 'asc' ? 'common.sortAsc' : 'common.sortDesc', { column: c.header })}
+                      onClick={() => onSort({ key: c.key, dir: nextDir(c, active, sort) })}
+                    >
                       {c.header} <span aria-hidden>{active ? (sort!.dir === 'asc' ? '▲' : '▼') : '↕'}</span>
                     </button>
                   ) : (
@@ -106,4 +113,10 @@ export function DataTable<T>({
       )}
     </div>
   );
+}
+
+/** A click on the sorted column reverses it; on another column it sorts that column's first way. */
+function nextDir<T>(c: Column<T>, active: boolean, sort: Sort | undefined): 'asc' | 'desc' {
+  if (active && sort) return sort.dir === 'desc' ? 'asc' : 'desc';
+  return c.firstDir ?? 'desc';
 }

@@ -2,13 +2,13 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router-dom';
-import { DataTable } from '../components/DataTable';
+import { DataTable, type Sort } from '../components/DataTable';
 import { OrgName } from '../components/OrgName';
 import { Badge, ErrorBox, PageHeader, useEnum } from '../components/ui';
 import { api } from '../lib/api';
 import { CASE_STATES, type ThreatCase } from '../lib/domain';
 import { formatTime } from '../lib/format';
-import { useApi, useLabels } from '../lib/hooks';
+import { useApi, useCursorPages, useLabels } from '../lib/hooks';
 import { can, useMe } from '../lib/session';
 import { CategorySelect, EnumSelect, ProvinceSelect } from './filters';
 
@@ -24,22 +24,33 @@ export function CasesPage() {
   const [category, setCategory] = useState('');
   const [province, setProvince] = useState('');
   const [queueOnly, setQueueOnly] = useState(can.isInstitution(me));
-  const [offset, setOffset] = useState(0);
+  const [sort, setSort] = useState<Sort>({ key: 'opened_at', dir: 'desc' });
+  const pages = useCursorPages<string>();
   const res = useApi(
-    () => api.get<{ items: ThreatCase[] }>('/api/v1/cases', { state, category, province_code: province, queue: queueOnly || undefined, limit: PAGE, offset }),
-    [state, category, province, queueOnly, offset],
+    () =>
+      api.get<{ items: ThreatCase[]; next: string | null }>('/api/v1/cases', {
+        state,
+        category,
+        province_code: province,
+        queue: queueOnly || undefined,
+        sort: sort.key,
+        order: sort.dir,
+        before: pages.cursor,
+        limit: PAGE,
+      }),
+    [state, category, province, queueOnly, sort.key, sort.dir, pages.cursor],
   );
   const rows = res.data?.items ?? [];
   return (
     <>
       <PageHeader title={can.isInstitution(me) ? t('nav.identificationQueue') : t('nav.cases')}>{t('cases.subtitle')}</PageHeader>
       <div className="filters">
-        <EnumSelect id="f-state" group="caseState" values={CASE_STATES} value={state} onChange={(v) => (setParams(v ? { state: v } : {}), setOffset(0))} label={t('cases.state')} />
-        <CategorySelect value={category} onChange={(v) => (setCategory(v), setOffset(0))} />
-        {me.org_kind !== 'regulator_provincial' && !can.isUnit(me) && <ProvinceSelect value={province} onChange={(v) => (setProvince(v), setOffset(0))} />}
+        <EnumSelect id="f-state" group="caseState" values={CASE_STATES} value={state} onChange={(v) => (setParams(v ? { state: v } : {}), pages.reset())} label={t('cases.state')} />
+        <CategorySelect value={category} onChange={(v) => (setCategory(v), pages.reset())} />
+        {me.org_kind !== 'regulator_provincial' && !can.isUnit(me) && <ProvinceSelect value={province} onChange={(v) => (setProvince(v), pages.reset())} />}
         {can.isInstitution(me) && (
           <label className="check">
-            <input type="checkbox" checked={queueOnly} onChange={(e) => (setQueueOnly(e.target.checked), setOffset(0))} /> {t('cases.queueOnly')}
+            <input type="checkbox" checked={queueOnly} onChange={(e) => (setQueueOnly(e.target.checked), pages.reset())} /> {t('cases.queueOnly')}
           </label>
         )}
       </div>
@@ -49,18 +60,20 @@ export function CasesPage() {
         rows={rows}
         rowKey={(c) => c.id}
         loading={res.loading}
-        page={offset / PAGE + 1}
-        hasPrev={offset > 0}
-        hasNext={rows.length === PAGE}
-        onPrev={() => setOffset(Math.max(0, offset - PAGE))}
-        onNext={() => setOffset(offset + PAGE)}
+        page={pages.page}
+        hasPrev={pages.page > 1}
+        hasNext={!!res.data?.next}
+        onPrev={pages.prev}
+        onNext={() => res.data?.next && pages.next(res.data.next)}
+        sort={sort}
+        onSort={(s) => (setSort(s), pages.reset())}
         columns={[
-          { key: 'opened_at', header: t('cases.openedAt'), render: (c) => formatTime(c.opened_at) },
+          { key: 'opened_at', header: t('cases.openedAt'), render: (c) => formatTime(c.opened_at), sortable: true },
           { key: 'title', header: t('reports.reportTitle'), render: (c) => <Link to={`/cases/${c.id}`}>{c.title}</Link> },
           { key: 'category', header: t('reports.category'), render: (c) => labels.subtype(c.category, c.subtype) },
-          { key: 'state', header: t('cases.state'), render: (c) => <Badge kind={c.state}>{en('caseState', c.state)}</Badge> },
-          { key: 'severity', header: t('cases.severity'), render: (c) => (c.severity ? <Badge kind={`sev-${c.severity}`}>{en('severity', c.severity)}</Badge> : '—') },
-          { key: 'province', header: t('common.province'), render: (c) => (c.province_code ? labels.province(c.province_code) : t('dashboard.national')) },
+          { key: 'state', header: t('cases.state'), render: (c) => <Badge kind={c.state}>{en('caseState', c.state)}</Badge>, sortable: true, firstDir: 'asc' },
+          { key: 'severity', header: t('cases.severity'), render: (c) => (c.severity ? <Badge kind={`sev-${c.severity}`}>{en('severity', c.severity)}</Badge> : '—'), sortable: true },
+          { key: 'province_code', header: t('common.province'), render: (c) => (c.province_code ? labels.province(c.province_code) : t('dashboard.national')), sortable: true, firstDir: 'asc' },
           { key: 'assigned', header: t('cases.assignedTo'), render: (c) => <OrgName id={c.assigned_org_id} /> },
         ]}
       />

@@ -2,7 +2,7 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router-dom';
-import { DataTable } from '../components/DataTable';
+import { DataTable, type Sort } from '../components/DataTable';
 import { OrgName } from '../components/OrgName';
 import { Badge, Card, Definition, ErrorBox, Loading, PageHeader, useEnum } from '../components/ui';
 import { api } from '../lib/api';
@@ -18,10 +18,19 @@ export function ReportsPage() {
   const labels = useLabels();
   const [category, setCategory] = useState('');
   const [province, setProvince] = useState('');
+  const [sort, setSort] = useState<Sort>({ key: 'received_at', dir: 'desc' });
   const pages = useCursorPages<string>();
   const res = useApi(
-    () => api.get<{ items: Report[]; next: string | null }>('/api/v1/reports', { category, province_code: province, before: pages.cursor, limit: 25 }),
-    [category, province, pages.cursor],
+    () =>
+      api.get<{ items: Report[]; next: string | null }>('/api/v1/reports', {
+        category,
+        province_code: province,
+        sort: sort.key,
+        order: sort.dir,
+        before: pages.cursor,
+        limit: 25,
+      }),
+    [category, province, sort.key, sort.dir, pages.cursor],
   );
   const rows = res.data?.items ?? [];
   return (
@@ -58,11 +67,13 @@ export function ReportsPage() {
         hasNext={!!res.data?.next}
         onPrev={pages.prev}
         onNext={() => res.data?.next && pages.next(res.data.next)}
+        sort={sort}
+        onSort={(s) => (setSort(s), pages.reset())}
         columns={[
-          { key: 'received_at', header: t('reports.receivedAt'), render: (r) => formatTime(r.received_at) },
+          { key: 'received_at', header: t('reports.receivedAt'), render: (r) => formatTime(r.received_at), sortable: true },
           { key: 'title', header: t('reports.reportTitle'), render: (r) => <Link to={`/reports/${r.id}`}>{r.title}</Link> },
-          { key: 'category', header: t('reports.category'), render: (r) => `${labels.category(r.category)} / ${labels.subtype(r.category, r.subtype)}` },
-          { key: 'province', header: t('common.province'), render: (r) => labels.province(r.province_code) },
+          { key: 'category', header: t('reports.category'), render: (r) => `${labels.category(r.category)} / ${labels.subtype(r.category, r.subtype)}`, sortable: true, firstDir: 'asc' },
+          { key: 'province_code', header: t('common.province'), render: (r) => labels.province(r.province_code), sortable: true, firstDir: 'asc' },
           { key: 'org', header: t('reports.reporter'), render: (r) => (r.org_id ? <OrgName id={r.org_id} /> : <span className="muted">{t('reports.anonymous')}</span>) },
           { key: 'count', header: t('reports.observables'), render: (r) => r.observable_count, className: 'num' },
           { key: 'tlp', header: 'TLP', render: (r) => <Badge kind={`tlp-${r.tlp.replace('+', '-')}`}>TLP:{r.tlp.toUpperCase()}</Badge> },
