@@ -8,6 +8,7 @@
  * vulnerabilities) we model as observables, everything else kept verbatim for the record.
  * Nothing here throws on bad input.
  */
+import { STIX_SCO_TYPES, STIX_SDO_TYPES, STIX_SRO_TYPES } from './stix.types.js';
 import { PHONE_NUMBER_SCO_TYPE, BROADBAND_ACCOUNT_SCO_TYPE, isStixId } from './stix-ids.js';
 import { THREATSHARE_EXTENSION_ID } from './stix-extension.js';
 import { tlpFromMarkingRefs } from './stix-markings.js';
@@ -62,49 +63,10 @@ export interface ParsedBundle {
   invalid: InvalidObject[];
 }
 
-const SDO_TYPES = new Set([
-  'attack-pattern',
-  'campaign',
-  'course-of-action',
-  'grouping',
-  'identity',
-  'incident',
-  'indicator',
-  'infrastructure',
-  'intrusion-set',
-  'location',
-  'malware',
-  'malware-analysis',
-  'note',
-  'observed-data',
-  'opinion',
-  'report',
-  'threat-actor',
-  'tool',
-  'vulnerability',
-]);
-const SRO_TYPES = new Set(['relationship', 'sighting']);
+const SDO_TYPES = new Set<string>(STIX_SDO_TYPES);
+const SRO_TYPES = new Set<string>(STIX_SRO_TYPES);
 const SMO_TYPES = new Set(['marking-definition', 'language-content', 'extension-definition']);
-const SCO_TYPES = new Set([
-  'artifact',
-  'autonomous-system',
-  'directory',
-  'domain-name',
-  'email-addr',
-  'email-message',
-  'file',
-  'ipv4-addr',
-  'ipv6-addr',
-  'mac-addr',
-  'mutex',
-  'network-traffic',
-  'process',
-  'software',
-  'url',
-  'user-account',
-  'windows-registry-key',
-  'x509-certificate',
-]);
+const SCO_TYPES = new Set<string>(STIX_SCO_TYPES);
 
 /** §3.1: type names are 3–250 characters of a-z, 0-9 and hyphen, starting with a letter. */
 const TYPE_RE = /^[a-z][a-z0-9-]{1,248}[a-z0-9]$/;

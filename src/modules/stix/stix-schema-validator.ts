@@ -11,6 +11,7 @@
  * core.json and cyber-observable-core.json, and every SDO-shaped object satisfies both, so it
  * would refuse valid members.
  */
+import { STIX_SCO_TYPES, STIX_SDO_TYPES, STIX_SRO_TYPES } from './stix.types.js';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { domainToASCII, fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -19,48 +20,9 @@ import addFormatsModule from 'ajv-formats';
 
 const SCHEMA_BASE = 'http://raw.githubusercontent.com/oasis-open/cti-stix2-json-schemas/stix2.1/schemas/';
 
-const SDO_TYPES = [
-  'attack-pattern',
-  'campaign',
-  'course-of-action',
-  'grouping',
-  'identity',
-  'incident',
-  'indicator',
-  'infrastructure',
-  'intrusion-set',
-  'location',
-  'malware',
-  'malware-analysis',
-  'note',
-  'observed-data',
-  'opinion',
-  'report',
-  'threat-actor',
-  'tool',
-  'vulnerability',
-];
-const SRO_TYPES = ['relationship', 'sighting'];
-const SCO_TYPES = [
-  'artifact',
-  'autonomous-system',
-  'directory',
-  'domain-name',
-  'email-addr',
-  'email-message',
-  'file',
-  'ipv4-addr',
-  'ipv6-addr',
-  'mac-addr',
-  'mutex',
-  'network-traffic',
-  'process',
-  'software',
-  'url',
-  'user-account',
-  'windows-registry-key',
-  'x509-certificate',
-];
+const SDO_TYPES: readonly string[] = STIX_SDO_TYPES;
+const SRO_TYPES: readonly string[] = STIX_SRO_TYPES;
+const SCO_TYPES: readonly string[] = STIX_SCO_TYPES;
 
 /** The schemas folder: `$STIX_SCHEMAS_DIR`, else `<repo>/../shared/stix2-json-schemas`. */
 export function stixSchemasDir(): string {

@@ -110,3 +110,50 @@ export interface StixBundle {
   id: string;
   objects: StixObject[];
 }
+
+/** The object types STIX 2.1 defines (§4–§6), for classifying and validating objects. */
+export const STIX_SDO_TYPES = [
+  'attack-pattern',
+  'campaign',
+  'course-of-action',
+  'grouping',
+  'identity',
+  'incident',
+  'indicator',
+  'infrastructure',
+  'intrusion-set',
+  'location',
+  'malware',
+  'malware-analysis',
+  'note',
+  'observed-data',
+  'opinion',
+  'report',
+  'threat-actor',
+  'tool',
+  'vulnerability',
+] as const;
+export const STIX_SRO_TYPES = [
+  'relationship',
+  'sighting',
+] as const;
+export const STIX_SCO_TYPES = [
+  'artifact',
+  'autonomous-system',
+  'directory',
+  'domain-name',
+  'email-addr',
+  'email-message',
+  'file',
+  'ipv4-addr',
+  'ipv6-addr',
+  'mac-addr',
+  'mutex',
+  'network-traffic',
+  'process',
+  'software',
+  'url',
+  'user-account',
+  'windows-registry-key',
+  'x509-certificate',
+] as const;
