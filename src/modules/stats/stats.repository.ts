@@ -66,3 +66,29 @@ export async function timing(db: Executor, f: { group_by: GroupBy; province_code
     ORDER BY 1 NULLS FIRST`.execute(db);
   return r.rows;
 }
+
+export interface CountRow {
+  key: string | null;
+  count: number;
+}
+
+/**
+ * Reports received since a time, counted by Article 2 category, by province and by day (China
+ * Standard Time, UTC+8, which has no daylight saving), inside a jurisdiction.
+ */
+export async function threatCounts(
+  db: Executor,
+  f: { since: Date; province_code?: string; org_id?: string },
+): Promise<{ by_category: CountRow[]; by_province: CountRow[]; by_day: CountRow[] }> {
+  let base = db.selectFrom('reports').where('received_at', '>=', f.since);
+  if (f.province_code) base = base.where('province_code', '=', f.province_code);
+  if (f.org_id) base = base.where('org_id', '=', f.org_id);
+  const count = sql<number>`count(*)::int`.as('count');
+  const day = sql<string>`to_char((received_at AT TIME ZONE 'UTC') + interval '8 hours', 'YYYY-MM-DD')`;
+  const [by_category, by_province, by_day] = await Promise.all([
+    base.select([sql<string>`category`.as('key'), count]).groupBy('category').orderBy('count', 'desc').execute(),
+    base.select([sql<string | null>`province_code`.as('key'), count]).groupBy('province_code').orderBy('count', 'desc').execute(),
+    base.select([day.as('key'), count]).groupBy(day).orderBy(day).execute(),
+  ]);
+  return { by_category, by_province, by_day };
+}

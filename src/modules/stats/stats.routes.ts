@@ -44,4 +44,20 @@ export function statsRoutes(app: FastifyInstance, stats: StatsService): void {
     },
     handler: async (req) => stats.timing(principalOf(req), req.query as any),
   });
+
+  const Counts = Type.Array(Type.Object({ key: Type.Union([Type.String(), Type.Null()]), count: Type.Integer() }));
+  app.get('/api/v1/stats/threats', {
+    schema: {
+      tags: ['statistics'],
+      summary: 'Threats reported by Article 2 category, by province and by day (UTC+8), within your jurisdiction',
+      description: 'The ministry and institutions see the nation, a provincial administration its province, a unit its own reports. A null province is national.',
+      security: bearer,
+      querystring: Type.Object({ days: Type.Optional(Type.Integer({ minimum: 1, maximum: 366, default: 30 })) }, { additionalProperties: false }),
+      response: {
+        200: Type.Object({ since: Type.String({ format: 'date-time' }), days: Type.Integer(), total: Type.Integer(), by_category: Counts, by_province: Counts, by_day: Counts }),
+        ...problemResponses,
+      },
+    },
+    handler: async (req) => stats.threats(principalOf(req), req.query as { days?: number }),
+  });
 }

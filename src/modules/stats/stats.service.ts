@@ -2,7 +2,7 @@
 import type { Db } from '../../db/database.js';
 import { forbidden } from '../../lib/problem.js';
 import { isInstitution, isRegulator, provinceFilter, type Principal } from '../auth/principal.js';
-import { timing, type GroupBy } from './stats.repository.js';
+import { threatCounts, timing, type GroupBy } from './stats.repository.js';
 
 const num = (v: unknown) => (v === null || v === undefined ? null : Math.round(Number(v) * 1000) / 1000);
 
@@ -27,6 +27,28 @@ export class StatsService {
         overdue: Number(r.overdue),
         overdue_rate: Number(r.with_deadline) ? Math.round((Number(r.overdue) / Number(r.with_deadline)) * 10000) / 10000 : null,
       })),
+    };
+  }
+
+  /**
+   * Threats reported in the last `days` days by category, province and day, for the dashboard:
+   * the whole nation for the ministry and the institutions, one province for its administration,
+   * a unit's own reports for a unit (the same jurisdiction as the report list).
+   */
+  async threats(actor: Principal, q: { days?: number }) {
+    const days = q.days ?? 30;
+    const since = new Date(Date.now() - days * 86_400_000);
+    const pf = provinceFilter(actor);
+    const scope = isRegulator(actor) || isInstitution(actor) ? { province_code: pf } : { org_id: actor.orgId };
+    const counts = await threatCounts(this.db, { since, ...scope });
+    const fix = (rows: { key: string | null; count: number }[]) => rows.map((r) => ({ key: r.key ? r.key.trim() : null, count: Number(r.count) }));
+    return {
+      since: since.toISOString(),
+      days,
+      total: counts.by_category.reduce((n, r) => n + Number(r.count), 0),
+      by_category: fix(counts.by_category),
+      by_province: fix(counts.by_province),
+      by_day: fix(counts.by_day),
     };
   }
 }

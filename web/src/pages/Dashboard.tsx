@@ -8,7 +8,7 @@ import { Link } from 'react-router-dom';
 import { Chart } from '../components/Chart';
 import { Card, ErrorBox, Loading, PageHeader, useEnum } from '../components/ui';
 import { api } from '../lib/api';
-import { OVERDUE_RATE_TARGET, TIMING_TARGETS_HOURS, type Notice, type Report, type ThreatCase } from '../lib/domain';
+import { OVERDUE_RATE_TARGET, TIMING_TARGETS_HOURS, type Notice, type ThreatCase } from '../lib/domain';
 import { formatHours, formatTime } from '../lib/format';
 import { useApi, useLabels } from '../lib/hooks';
 import { can, useMe, type SessionInfo } from '../lib/session';
@@ -24,23 +24,32 @@ interface TimingGroup {
   overdue_rate: number | null;
 }
 
-const SAMPLE = 200;
+/** The dashboard's window: threats reported in the last WINDOW_DAYS days, counted by the server. */
+const WINDOW_DAYS = 30;
+
+interface Count {
+  key: string | null;
+  count: number;
+}
+interface ThreatCounts {
+  total: number;
+  by_category: Count[];
+  by_province: Count[];
+  by_day: Count[];
+}
 
 export function DashboardPage() {
   const { t } = useTranslation();
   const me = useMe();
   const labels = useLabels();
-  const reports = useApi(() => api.get<{ items: Report[]; next: string | null }>('/api/v1/reports', { limit: SAMPLE }), []);
+  const threats = useApi(() => api.get<ThreatCounts>('/api/v1/stats/threats', { days: WINDOW_DAYS }), []);
   const timing = useApi(() => api.get<{ groups: TimingGroup[] }>('/api/v1/stats/timing', { group_by: 'category' }), []);
   const health = useApi(() => api.get<{ indicators: number }>('/healthz').catch(() => ({ indicators: 0 })), []);
 
-  const items = reports.data?.items ?? [];
-  const byCategory = useMemo(() => countBy(items, (r) => r.category), [items]);
-  const byProvince = useMemo(() => countBy(items, (r) => r.province_code ?? 'national'), [items]);
-  const byDay = useMemo(() => {
-    const m = countBy(items, (r) => r.received_at.slice(0, 10));
-    return [...m.entries()].sort(([a], [b]) => a.localeCompare(b));
-  }, [items]);
+  const counts = threats.data;
+  const byCategory = useMemo(() => toMap(counts?.by_category ?? [], 'other'), [counts]);
+  const byProvince = useMemo(() => toMap(counts?.by_province ?? [], 'national'), [counts]);
+  const byDay = useMemo(() => [...toMap(counts?.by_day ?? [], '').entries()].sort(([a], [b]) => a.localeCompare(b)), [counts]);
 
   const categoryOption = useMemo(
     () => ({
@@ -101,7 +110,7 @@ export function DashboardPage() {
     <>
       <PageHeader title={t('dashboard.title')}>{t('dashboard.subtitle')}</PageHeader>
       <div className="kpis">
-        <Kpi label={t('dashboard.recentReports')} value={items.length} hint={t('dashboard.sampleNote', { count: SAMPLE })} />
+        <Kpi label={t('dashboard.recentReports')} value={counts?.total ?? '—'} hint={t('dashboard.windowNote', { days: WINDOW_DAYS })} />
         <Kpi label={t('dashboard.indicatorsInStore')} value={health.data?.indicators ?? '—'} />
         <Kpi label={t('dashboard.casesMeasured')} value={overall.cases} />
         <Kpi
@@ -146,11 +155,11 @@ export function DashboardPage() {
           </div>
         </Card>
       </div>
-      <ErrorBox error={reports.error} />
+      <ErrorBox error={threats.error} />
       <div className="grid-3">
-        <Card title={t('dashboard.byCategory')}>{reports.loading ? <Loading /> : <Chart option={categoryOption} label={t('dashboard.byCategory')} />}</Card>
-        <Card title={t('dashboard.byProvince')}>{reports.loading ? <Loading /> : <Chart option={provinceOption} label={t('dashboard.byProvince')} />}</Card>
-        <Card title={t('dashboard.overTime')}>{reports.loading ? <Loading /> : <Chart option={timeOption} label={t('dashboard.overTime')} />}</Card>
+        <Card title={t('dashboard.byCategory')}>{threats.loading ? <Loading /> : <Chart option={categoryOption} label={t('dashboard.byCategory')} />}</Card>
+        <Card title={t('dashboard.byProvince')}>{threats.loading ? <Loading /> : <Chart option={provinceOption} label={t('dashboard.byProvince')} />}</Card>
+        <Card title={t('dashboard.overTime')}>{threats.loading ? <Loading /> : <Chart option={timeOption} label={t('dashboard.overTime')} />}</Card>
       </div>
     </>
   );
@@ -171,11 +180,10 @@ function Kpi({ label, value, hint, bad }: { label: string; value: number | strin
   );
 }
 
-function countBy<T>(items: T[], key: (t: T) => string): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const i of items) m.set(key(i), (m.get(key(i)) ?? 0) + 1);
-  return m;
+function toMap(rows: Count[], nullKey: string): Map<string, number> {
+  return new Map(rows.map((r) => [r.key ?? nullKey, r.count]));
 }
+
 
 /** Case-weighted medians across groups: an approximation good enough for the headline figure. */
 function summarize(groups: TimingGroup[]) {
