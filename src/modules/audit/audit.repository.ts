@@ -31,12 +31,17 @@ export const auditRepository = {
     return { seq: Number(head.seq), hash: head.hash };
   },
 
-  async insert(tx: Executor, entry: StoredAuditEntry): Promise<void> {
-    await tx
-      .insertInto('audit_events')
-      .values({ ...entry, data: JSON.stringify(entry.data) })
-      .execute();
-    await tx.updateTable('audit_head').set({ seq: entry.seq, hash: entry.hash }).where('id', '=', 1).execute();
+  /** Appends entries already chained from the locked head, and moves the head to the last one. */
+  async insertMany(tx: Executor, entries: StoredAuditEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    for (let i = 0; i < entries.length; i += 1000) {
+      await tx
+        .insertInto('audit_events')
+        .values(entries.slice(i, i + 1000).map((e) => ({ ...e, data: JSON.stringify(e.data) })))
+        .execute();
+    }
+    const last = entries[entries.length - 1];
+    await tx.updateTable('audit_head').set({ seq: last.seq, hash: last.hash }).where('id', '=', 1).execute();
   },
 
   async page(db: Executor, afterSeq: number, limit: number): Promise<StoredAuditEntry[]> {

@@ -28,21 +28,37 @@ export class AuditService {
   constructor(private readonly db: Db) {}
 
   async record(tx: Executor, actor: Principal | null, input: AuditInput): Promise<StoredAuditEntry> {
+    return (await this.recordMany(tx, actor, [input]))[0];
+  }
+
+  /**
+   * Many entries under one lock of the chain head, one multi-row insert and one head update (the
+   * deadline sweep escalates hundreds of notices in one transaction). Same chain as one by one.
+   */
+  async recordMany(tx: Executor, actor: Principal | null, inputs: AuditInput[]): Promise<StoredAuditEntry[]> {
+    if (inputs.length === 0) return [];
     const head = await auditRepository.lockHead(tx);
-    const entry: AuditEntry = {
-      seq: head.seq + 1,
-      at: new Date().toISOString(),
-      actor_org_id: actor?.orgId ?? null,
-      actor_user_id: actor?.userId ?? null,
-      actor_token_id: actor?.tokenId ?? null,
-      action: input.action,
-      object_type: input.object_type,
-      object_id: input.object_id,
-      province_code: input.province_code ?? null,
-      data: JSON.parse(JSON.stringify(input.data ?? {})),
-    };
-    const stored: StoredAuditEntry = { ...entry, prev_hash: head.hash, hash: hashEntry(head.hash, entry) };
-    await auditRepository.insert(tx, stored);
+    const at = new Date().toISOString();
+    let prev = head.hash;
+    const stored = inputs.map((input, i): StoredAuditEntry => {
+      const entry: AuditEntry = {
+        seq: head.seq + i + 1,
+        at,
+        actor_org_id: actor?.orgId ?? null,
+        actor_user_id: actor?.userId ?? null,
+        actor_token_id: actor?.tokenId ?? null,
+        action: input.action,
+        object_type: input.object_type,
+        object_id: input.object_id,
+        province_code: input.province_code ?? null,
+        data: JSON.parse(JSON.stringify(input.data ?? {})),
+      };
+      const hash = hashEntry(prev, entry);
+      const row = { ...entry, prev_hash: prev, hash };
+      prev = hash;
+      return row;
+    });
+    await auditRepository.insertMany(tx, stored);
     return stored;
   }
 

@@ -29,6 +29,18 @@ describe(`audit log in the database (${dbLabel})`, () => {
     assert.deepEqual(v.break, { seq: 1, reason: 'hash_mismatch' });
   });
 
+  test('recordMany appends a batch as consecutive chained entries under one head lock', async () => {
+    const id = `batch-${Date.now()}`;
+    const stored = await h.c.handle.db.transaction().execute((tx) =>
+      h.c.audit.recordMany(tx, null, [1, 2, 3].map((i) => ({ action: 'test.batch', object_type: 'test', object_id: id, data: { i } }))),
+    );
+    assert.deepEqual(stored.map((e) => e.seq - stored[0].seq), [0, 1, 2]);
+    assert.equal(stored[1].prev_hash, stored[0].hash);
+    assert.equal(stored[2].prev_hash, stored[1].hash);
+    const trail = await h.c.audit.forObject('test', id);
+    assert.deepEqual(trail.map((e) => e.data.i), [1, 2, 3]);
+  });
+
   test('units may not read the audit trail', async () => {
     const unit = await makeOrg(h.c, 'security_vendor');
     const r = await h.app.inject({ method: 'GET', url: '/api/v1/audit/verify', headers: unit.headers });

@@ -17,7 +17,6 @@ import type { DirectoryCache } from '../decisions/directory-cache.js';
 import { noticesRepository, type NoticeRow } from '../notices/notices.repository.js';
 import type { NoticesService } from '../notices/notices.service.js';
 import type { WebhooksService } from '../webhooks/webhooks.service.js';
-import { recordAuditBatch } from '../notices/audit-batch.js';
 import { enforcementMachine, type EnforcementEvent, type EnforcementState } from './enforcement-state.js';
 import { assertCanEnforce, canSeeEnforcement } from './enforcement.policy.js';
 import { enforcementRepository, type EnforcementRow } from './enforcement.repository.js';
@@ -69,7 +68,7 @@ export class EnforcementService {
     await sql`UPDATE notices n SET enforcement_case_id = v.eid FROM unnest(${rows.map((r) => r.notice_id)}::uuid[], ${rows.map((r) => r.id)}::uuid[]) AS v(nid, eid) WHERE n.id = v.nid`.execute(tx);
     const byNotice = new Map(due.map((n) => [n.id, n]));
     for (const r of rows) byNotice.get(r.notice_id)!.enforcement_case_id = r.id;
-    await recordAuditBatch(tx, rows.map((r) => ({ action: 'enforcement.opened', object_type: 'enforcement_case', object_id: r.id, province_code: r.province_code, data: { notice_id: r.notice_id, org_id: r.org_id, deadline: iso(byNotice.get(r.notice_id)!.deadline) } })));
+    await this.audit.recordMany(tx, null, rows.map((r) => ({ action: 'enforcement.opened', object_type: 'enforcement_case', object_id: r.id, province_code: r.province_code, data: { notice_id: r.notice_id, org_id: r.org_id, deadline: iso(byNotice.get(r.notice_id)!.deadline) } })));
     for (const caseId of new Set(due.map((n) => n.case_id).filter((x): x is string => !!x))) await this.onSettled?.(tx, caseId, null);
   };
 

@@ -30,7 +30,6 @@ import {
 } from './notice-document.js';
 import { DEADLINE_RUNNING_STATES, noticeMachine, withdrawalRequiresRestoration, type NoticeEvent, type NoticeState } from './notice-state.js';
 import { assertCanRotateKeys, assertCanVerify, assertIsNoticedUnit, assertIsResponsibleRegulator, canSeeNotice } from './notices.policy.js';
-import { recordAuditBatch } from './audit-batch.js';
 import { presentNotice } from './notices.presenter.js';
 import { noticesRepository, type NoticeRow } from './notices.repository.js';
 
@@ -459,8 +458,8 @@ export class NoticesService {
       if (rows.length === 0) return 0;
       await this.hooks.onOverdue?.(tx, rows, now);
       await this.webhooks.enqueueMany(tx, rows.map((r) => ({ org_id: r.recipient_org_id, event_type: 'notice.overdue', payload: { notice_id: r.id, deadline: r.deadline?.toISOString() ?? null, enforcement_case_id: r.enforcement_case_id } })));
-      // One chain append for the batch (audit-batch.ts); still one entry per notice.
-      await recordAuditBatch(tx, rows.map((r) => ({ action: 'notice.deadline_passed', object_type: 'notice', object_id: r.id, province_code: r.province_code, data: { from: 'running', to: 'overdue', deadline: r.deadline?.toISOString() ?? null, enforcement_case_id: r.enforcement_case_id } })));
+      // One chain append for the batch (AuditService.recordMany); still one entry per notice.
+      await this.audit.recordMany(tx, null, rows.map((r) => ({ action: 'notice.deadline_passed', object_type: 'notice', object_id: r.id, province_code: r.province_code, data: { from: 'running', to: 'overdue', deadline: r.deadline?.toISOString() ?? null, enforcement_case_id: r.enforcement_case_id } })));
       return rows.length;
     });
     if (n) this.webhooks.kick();

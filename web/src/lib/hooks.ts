@@ -102,6 +102,19 @@ export function useCursorPages<C>() {
   return { cursor: current, page: stack.length, next, prev, reset };
 }
 
+/** The paging props of a DataTable over `useCursorPages`, given the server's next cursor (if any). */
+export function cursorPaging<C>(pages: ReturnType<typeof useCursorPages<C>>, nextCursor: C | null | undefined) {
+  return {
+    page: pages.page,
+    hasPrev: pages.page > 1,
+    hasNext: nextCursor != null,
+    onPrev: pages.prev,
+    onNext: () => {
+      if (nextCursor != null) pages.next(nextCursor);
+    },
+  };
+}
+
 export function useDebounced<T>(value: T, ms = 300): T {
   const [v, setV] = useState(value);
   const first = useRef(true);

@@ -8,7 +8,7 @@ import { Badge, ErrorBox, PageHeader, useEnum } from '../components/ui';
 import { api } from '../lib/api';
 import { CASE_STATES, type ThreatCase } from '../lib/domain';
 import { formatTime } from '../lib/format';
-import { useApi, useCursorPages, useLabels } from '../lib/hooks';
+import { useApi, useCursorPages, useLabels, cursorPaging } from '../lib/hooks';
 import { can, useMe } from '../lib/session';
 import { CategorySelect, EnumSelect, ProvinceSelect } from './filters';
 
@@ -60,11 +60,7 @@ export function CasesPage() {
         rows={rows}
         rowKey={(c) => c.id}
         loading={res.loading}
-        page={pages.page}
-        hasPrev={pages.page > 1}
-        hasNext={!!res.data?.next}
-        onPrev={pages.prev}
-        onNext={() => res.data?.next && pages.next(res.data.next)}
+        {...cursorPaging(pages, res.data?.next)}
         sort={sort}
         onSort={(s) => (setSort(s), pages.reset())}
         columns={[

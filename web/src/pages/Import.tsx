@@ -6,7 +6,7 @@ import { Card, ErrorBox, Field, PageHeader, Progress } from '../components/ui';
 import { upload } from '../lib/api';
 import { TLP } from '../lib/domain';
 import { formatBytes } from '../lib/format';
-import { useLabels } from '../lib/hooks';
+import { CategoryFields } from '../components/CategoryFields';
 
 interface Receipt {
   id: string;
@@ -28,7 +28,6 @@ function formatFromName(name: string): string {
 
 export function ImportPage() {
   const { t } = useTranslation();
-  const labels = useLabels();
   const [file, setFile] = useState<File | null>(null);
   const [format, setFormat] = useState('lines');
   const [category, setCategory] = useState('malicious_resource');
@@ -100,31 +99,7 @@ export function ImportPage() {
                 <option value="ndjson">NDJSON</option>
               </select>
             </Field>
-            <Field label={t('reports.category')} htmlFor="import-category">
-              <select
-                id="import-category"
-                value={category}
-                onChange={(e) => {
-                  setCategory(e.target.value);
-                  setSubtype(Object.keys(labels.taxonomy?.[e.target.value]?.subtypes ?? {})[0] ?? 'other');
-                }}
-              >
-                {Object.keys(labels.taxonomy ?? {}).map((c) => (
-                  <option key={c} value={c}>
-                    {labels.category(c)}
-                  </option>
-                ))}
-              </select>
-            </Field>
-            <Field label={t('reports.subtype')} htmlFor="import-subtype">
-              <select id="import-subtype" value={subtype} onChange={(e) => setSubtype(e.target.value)}>
-                {Object.keys(labels.taxonomy?.[category]?.subtypes ?? {}).map((s) => (
-                  <option key={s} value={s}>
-                    {labels.subtype(category, s)}
-                  </option>
-                ))}
-              </select>
-            </Field>
+            <CategoryFields idPrefix="import-" category={category} subtype={subtype} onChange={(c, st) => { setCategory(c); setSubtype(st); }} />
           </div>
           <div className="row-3">
             <Field label="TLP" htmlFor="import-tlp">

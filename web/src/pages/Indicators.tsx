@@ -8,7 +8,7 @@ import { Badge, Card, Definition, ErrorBox, Loading, PageHeader, useEnum } from 
 import { api } from '../lib/api';
 import { OBSERVABLE_TYPES, type Indicator } from '../lib/domain';
 import { formatTime } from '../lib/format';
-import { useApi, useCursorPages, useDebounced, useLabels } from '../lib/hooks';
+import { useApi, useCursorPages, useDebounced, useLabels, cursorPaging } from '../lib/hooks';
 import { CategorySelect, EnumSelect, ProvinceSelect } from './filters';
 
 interface LookupResult {
@@ -126,11 +126,7 @@ export function IndicatorsPage() {
         rows={res.data?.items ?? []}
         rowKey={(r) => r.id}
         loading={res.loading}
-        page={pages.page}
-        hasPrev={pages.page > 1}
-        hasNext={res.data?.next_before_id != null}
-        onPrev={pages.prev}
-        onNext={() => res.data?.next_before_id != null && pages.next(res.data.next_before_id)}
+        {...cursorPaging(pages, res.data?.next_before_id)}
         columns={[
           { key: 'value', header: t('indicators.value'), render: (r) => <Link className="mono" to={`/indicators/${r.id}`}>{r.value}</Link> },
           { key: 'type', header: t('indicators.type'), render: (r) => en('observableType', r.type) },

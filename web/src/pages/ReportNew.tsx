@@ -6,7 +6,7 @@ import { Card, ErrorBox, Field, PageHeader, Progress, useEnum } from '../compone
 import { api, evidenceContentType, upload } from '../lib/api';
 import { OBSERVABLE_TYPES, TLP, type Report } from '../lib/domain';
 import { formatBytes } from '../lib/format';
-import { useLabels } from '../lib/hooks';
+import { CategoryFields } from '../components/CategoryFields';
 
 interface Row {
   type: string;
@@ -38,7 +38,6 @@ interface Evidence {
 
 export function ReportNewPage() {
   const { t } = useTranslation();
-  const labels = useLabels();
   const en = useEnum();
   const navigate = useNavigate();
   const [category, setCategory] = useState('malicious_resource');
@@ -56,7 +55,6 @@ export function ReportNewPage() {
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
 
-  const subtypes = labels.taxonomy?.[category]?.subtypes ?? {};
 
   const setRow = (i: number, patch: Partial<Row>) =>
     setRows((rs) =>
@@ -116,31 +114,7 @@ export function ReportNewPage() {
       <form onSubmit={submit} className="form-grid" aria-label={t('reportNew.title')}>
         <Card title={t('reportNew.what')}>
           <div className="row-2">
-            <Field label={t('reports.category')} htmlFor="category">
-              <select
-                id="category"
-                value={category}
-                onChange={(e) => {
-                  setCategory(e.target.value);
-                  setSubtype(Object.keys(labels.taxonomy?.[e.target.value]?.subtypes ?? {})[0] ?? 'other');
-                }}
-              >
-                {Object.keys(labels.taxonomy ?? {}).map((c) => (
-                  <option key={c} value={c}>
-                    {labels.category(c)}
-                  </option>
-                ))}
-              </select>
-            </Field>
-            <Field label={t('reports.subtype')} htmlFor="subtype">
-              <select id="subtype" value={subtype} onChange={(e) => setSubtype(e.target.value)}>
-                {Object.keys(subtypes).map((s) => (
-                  <option key={s} value={s}>
-                    {labels.subtype(category, s)}
-                  </option>
-                ))}
-              </select>
-            </Field>
+            <CategoryFields idPrefix="" category={category} subtype={subtype} onChange={(c, st) => { setCategory(c); setSubtype(st); }} />
           </div>
           <Field label={t('reports.reportTitle')} htmlFor="title">
             <input id="title" value={title} onChange={(e) => setTitle(e.target.value)} required maxLength={300} />

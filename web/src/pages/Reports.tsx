@@ -8,7 +8,7 @@ import { Badge, Card, Definition, ErrorBox, Loading, PageHeader, useEnum } from 
 import { api } from '../lib/api';
 import type { Report } from '../lib/domain';
 import { formatTime } from '../lib/format';
-import { useApi, useCursorPages, useLabels } from '../lib/hooks';
+import { useApi, useCursorPages, useLabels, cursorPaging } from '../lib/hooks';
 import { can, useMe } from '../lib/session';
 import { CategorySelect, ProvinceSelect } from './filters';
 
@@ -62,11 +62,7 @@ export function ReportsPage() {
         rows={rows}
         rowKey={(r) => r.id}
         loading={res.loading}
-        page={pages.page}
-        hasPrev={pages.page > 1}
-        hasNext={!!res.data?.next}
-        onPrev={pages.prev}
-        onNext={() => res.data?.next && pages.next(res.data.next)}
+        {...cursorPaging(pages, res.data?.next)}
         sort={sort}
         onSort={(s) => (setSort(s), pages.reset())}
         columns={[
