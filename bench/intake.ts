@@ -18,7 +18,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PGlite } from '@electric-sql/pglite';
@@ -27,6 +26,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { loadConfig } from '../src/config.js';
 import { createContainer } from '../src/container.js';
 import { openDatabase, sql } from '../src/db/database.js';
+import { lineBatches } from '../src/lib/line-batches.js';
 import { makeOrg } from '../test/helpers/factories.js';
 import {
   dbKinds,
@@ -207,14 +207,9 @@ async function runIntake(
   }
 }
 
-/**
- * The file's lines, read lazily. A readline interface starts reading as soon as it is created, and
- * importLines awaits the database (BEGIN, the report row) before it iterates: lines emitted in
- * between are lost, and a small file that is read completely by then never ends the loop. A
- * generator creates the interface only on the first `next()`.
- */
-async function* fileLines(file: string): AsyncGenerator<string> {
-  yield* createInterface({ input: fs.createReadStream(file), crlfDelay: Infinity });
+/** The file's lines a chunk at a time, as the CLI and the API read them. */
+function fileLines(file: string): AsyncGenerator<string[]> {
+  return lineBatches(fs.createReadStream(file));
 }
 
 main().catch((err) => {

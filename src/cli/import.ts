@@ -4,7 +4,7 @@
  * be running on the same PGlite data directory) and reports progress by lines.
  */
 import fs from 'node:fs';
-import { createInterface } from 'node:readline';
+import { lineBatches } from '../lib/line-batches.js';
 import { Readable } from 'node:stream';
 import cliProgress from 'cli-progress';
 import type { Config } from '../config.js';
@@ -52,9 +52,7 @@ export async function importFile(config: Config, file: string, o: ImportCliOptio
       const text = fs.readFileSync(file, 'utf8');
       const totalLines = text.split('\n').length;
       bar.start(totalLines, 0, { unit: 'lines', rate: 0 });
-      const it = createInterface({ input: fs.createReadStream(file), crlfDelay: Infinity })[Symbol.asyncIterator]();
-      const lines = { [Symbol.asyncIterator]: () => it };
-      const { receipt } = await c.imports.importLines(p, lines, {
+      const { receipt } = await c.imports.importLines(p, lineBatches(fs.createReadStream(file)), {
         format,
         category: o.category!,
         subtype: o.subtype!,

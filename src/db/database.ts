@@ -8,6 +8,10 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { copyStatement, type CopyIn } from './copy-in.js';
 import { PgliteDialect } from './pglite-dialect.js';
 import type { Database } from './schema.js';
 
@@ -21,6 +25,19 @@ export interface DatabaseHandle {
   kind: 'pglite' | 'postgres';
   /** Runs a multi-statement SQL script (migrations). */
   execScript(script: string): Promise<void>;
+  /**
+   * Runs `COPY (select) TO STDOUT` and hands back its text-format output (copy-out.ts decodes
+   * it). PostgreSQL streams it from a pooled connection with back-pressure, so memory stays bounded
+   * however many rows; PGlite (`TO '/dev/blob'`) returns the whole result in one piece, so callers
+   * page there. The SELECT takes no parameters: COPY cannot bind them, build it from literals.
+   */
+  copyOut(select: string): AsyncIterable<Uint8Array>;
+  /**
+   * Runs `fn` in one transaction on one connection with `COPY … FROM STDIN` available inside it
+   * (copy-in.ts), for bulk intake. On PostgreSQL the lines stream to the server as they are
+   * produced; PGlite takes them as one blob (`FROM '/dev/blob'`).
+   */
+  bulkTransaction<T>(fn: (tx: Tx, copyIn: CopyIn) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -36,10 +53,12 @@ export interface OpenOptions {
   /** PGlite data directory; when absent (and no URL), an in-memory database. */
   dataDir?: string | null;
   poolSize?: number;
+  /** How long a request waits for a pooled connection (PostgreSQL); default POOL_WAIT_MS. */
+  poolWaitMs?: number;
 }
 
 export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle> {
-  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolSize ?? 10);
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolSize ?? 10, options.poolWaitMs ?? POOL_WAIT_MS);
   return openPglite(options.dataDir ?? null);
 }
 
@@ -59,20 +78,38 @@ async function openPglite(dataDir: string | null): Promise<DatabaseHandle> {
         await client.exec(script);
       });
     },
+    async *copyOut(select) {
+      // Through Kysely so it waits its turn on the single PGlite session.
+      const blob = await db.connection().execute(async () => (await client.query(`COPY (${select}) TO '/dev/blob'`)).blob);
+      if (blob) yield new Uint8Array(await blob.arrayBuffer());
+    },
+    bulkTransaction(fn) {
+      // Inside the transaction this session is ours (the dialect queues every other acquirer).
+      return db.transaction().execute((tx) =>
+        fn(tx, async (table, columns, chunks) => {
+          const parts: string[] = [];
+          for await (const chunk of chunks) parts.push(chunk);
+          await client.query(copyStatement(table, columns, `'/dev/blob'`), [], { blob: new Blob(parts) });
+        }),
+      );
+    },
     async close() {
       await db.destroy();
     },
   };
 }
 
-async function openPostgres(url: string, poolSize: number): Promise<DatabaseHandle> {
+async function openPostgres(url: string, poolSize: number, poolWaitMs: number): Promise<DatabaseHandle> {
   const types = {
     getTypeParser(oid: number, format?: string) {
       if (oid === INT8_OID || oid === NUMERIC_OID) return toNumber;
       return pg.types.getTypeParser(oid, format as any);
     },
   };
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, types: types as any });
+  // A request waits at most poolWaitMs for a connection, then fails (503) rather than hang: a
+  // transaction that holds the audit chain's head while it waits for a second connection, with the
+  // pool's others all waiting for that head, would otherwise never end.
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, types: types as any, connectionTimeoutMillis: poolWaitMs });
   // Fail fast with a clear message when the server is not there.
   const probe = await pool.connect();
   probe.release();
@@ -83,10 +120,78 @@ async function openPostgres(url: string, poolSize: number): Promise<DatabaseHand
     async execScript(script) {
       await pool.query(script);
     },
+    async *copyOut(select) {
+      const client = await pool.connect();
+      let finished = false;
+      try {
+        // One pass over many rows, often with a wild cost estimate (an EXISTS alternative subplan
+        // reads as hundreds of millions): JIT then compiles for 100–150 ms and saves less (measured
+        // on the 1M-domain feed), so this session does without it for the COPY.
+        await client.query('SET jit = off');
+        for await (const chunk of client.query(copyTo(`COPY (${select}) TO STDOUT`))) yield chunk as Buffer;
+        await client.query('RESET jit');
+        finished = true;
+      } finally {
+        // Stopped early (the consumer went away) or failed: the connection may still be inside the
+        // COPY, so it is closed rather than handed back to the pool.
+        client.release(!finished);
+      }
+    },
+    async bulkTransaction(fn) {
+      const client = await pool.connect();
+      let failed = false;
+      try {
+        // A Kysely bound to this one client, so the transaction and the COPYs share its session.
+        const session = new Kysely<Database>({
+          dialect: new PostgresDialect({ pool: { connect: async () => ({ query: client.query.bind(client) as any, release() {} }), end: async () => {} } }),
+        });
+        return await session.transaction().execute((tx) =>
+          fn(tx, async (table, columns, chunks) => {
+            await pipeline(Readable.from(chunks), client.query(copyFrom(copyStatement(table, columns, 'STDIN'))));
+          }),
+        );
+      } catch (err) {
+        failed = true;
+        throw err;
+      } finally {
+        // After a failure the session may be mid-COPY: close it rather than hand it back.
+        client.release(failed);
+      }
+    },
     async close() {
       await db.destroy();
     },
   };
+}
+
+/**
+ * Runs `fn` inside a savepoint of the caller's transaction: on failure the transaction rolls back
+ * to it and goes on, and the error is rethrown for the caller to decide.
+ */
+export async function withSavepoint<T>(tx: Executor, name: string, fn: () => Promise<T>): Promise<T> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`unexpected savepoint name "${name}"`);
+  await sql.raw(`SAVEPOINT ${name}`).execute(tx);
+  try {
+    const value = await fn();
+    await sql.raw(`RELEASE SAVEPOINT ${name}`).execute(tx);
+    return value;
+  } catch (err) {
+    await sql.raw(`ROLLBACK TO SAVEPOINT ${name}`).execute(tx);
+    throw err;
+  }
+}
+
+/** How long a request waits for a pooled PostgreSQL connection before it fails as busy. */
+export const POOL_WAIT_MS = 30_000;
+
+/**
+ * Is this the database saying it is too busy to serve now: no pooled connection within
+ * POOL_WAIT_MS, or a lock not granted within its lock_timeout (SQLSTATE 55P03)?
+ */
+export function isDatabaseBusy(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  if ((err as { code?: string }).code === '55P03') return true;
+  return err instanceof Error && /timeout exceeded when trying to connect/i.test(err.message);
 }
 
 /** Is this error a unique-constraint violation (SQLSTATE 23505)? Same code on both drivers. */

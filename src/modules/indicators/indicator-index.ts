@@ -9,7 +9,7 @@
  * after a safe watermark: the start of the oldest transaction that was still running at the last
  * poll, so a long import that commits late is never missed).
  */
-import type { IndicatorRow } from './indicators.repository.js';
+import type { IndicatorRow, IndicatorUpsert } from './indicators.repository.js';
 
 export interface IndexedIndicator {
   id: number;
@@ -39,32 +39,37 @@ function intern<T extends string | null>(s: T): T {
   return s;
 }
 
-export function indexKey(type: string, value: string): string {
-  return `${type}\u0000${value}`;
-}
-
 export class IndicatorIndex {
-  private readonly byKey = new Map<string, IndexedIndicator>();
-  private readonly byId = new Map<number, string>();
+  /** One map per type, keyed by canonical value: no key to concatenate per lookup or write. */
+  private readonly byType = new Map<string, Map<string, IndexedIndicator>>();
+  private readonly byId = new Map<number, IndexedIndicator>();
+  private count = 0;
   ready = false;
 
   get size(): number {
-    return this.byKey.size;
+    return this.count;
   }
 
   get(type: string, value: string): IndexedIndicator | undefined {
-    return this.byKey.get(indexKey(type, value));
+    return this.byType.get(type)?.get(value);
   }
 
   getById(id: number): IndexedIndicator | undefined {
-    const key = this.byId.get(id);
-    return key === undefined ? undefined : this.byKey.get(key);
+    return this.byId.get(id);
+  }
+
+  private put(e: IndexedIndicator): void {
+    let values = this.byType.get(e.type);
+    if (!values) this.byType.set(e.type, (values = new Map()));
+    const size = values.size;
+    values.set(e.value, e);
+    this.count += values.size - size;
+    this.byId.set(e.id, e);
   }
 
   apply(rows: Iterable<IndicatorRow>): void {
     for (const r of rows) {
-      const key = indexKey(r.type, r.value);
-      this.byKey.set(key, {
+      this.put({
         id: r.id,
         type: intern(r.type),
         value: r.value,
@@ -81,13 +86,41 @@ export class IndicatorIndex {
         responsible_org_id: intern(r.responsible_org_id),
         excluded: r.excluded,
       });
-      this.byId.set(r.id, key);
+    }
+  }
+
+  /**
+   * Values bulk intake has just written (ids in the same order), as the column defaults complete
+   * them: active, seen once. Their strings come from intake's own few constants, so no interning.
+   */
+  applyNew(ids: readonly number[], rows: readonly IndicatorUpsert[]): void {
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i];
+      const seen = r.seen_at.getTime();
+      this.put({
+        id: ids[i],
+        type: r.type,
+        value: r.value,
+        category: r.category,
+        subtype: r.subtype,
+        status: 'active',
+        tlp: r.tlp,
+        first_seen: seen,
+        last_seen: seen,
+        sighting_count: 1,
+        valid_until: r.valid_until ? r.valid_until.getTime() : null,
+        province_code: r.province_code,
+        operator: r.operator,
+        responsible_org_id: r.responsible_org_id,
+        excluded: r.excluded,
+      });
     }
   }
 
   clear(): void {
-    this.byKey.clear();
+    this.byType.clear();
     this.byId.clear();
+    this.count = 0;
     this.ready = false;
   }
 }

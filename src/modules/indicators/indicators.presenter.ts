@@ -2,7 +2,20 @@
 import type { IndexedIndicator } from './indicator-index.js';
 import type { IndicatorSummary } from './indicators.schema.js';
 
-const iso = (ms: number) => new Date(ms).toISOString();
+/**
+ * Millisecond times as ISO strings, remembered: a bulk import gives a million indicators the same
+ * few times, and lookups present them thousands of times a second.
+ */
+const isoMemo = new Map<number, string>();
+function iso(ms: number): string {
+  let s = isoMemo.get(ms);
+  if (s === undefined) {
+    if (isoMemo.size >= 50_000) isoMemo.clear();
+    s = new Date(ms).toISOString();
+    isoMemo.set(ms, s);
+  }
+  return s;
+}
 
 export function presentIndicator(i: IndexedIndicator): IndicatorSummary {
   return {

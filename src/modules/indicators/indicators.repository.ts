@@ -4,6 +4,7 @@
  * on (type, value), returning whether each row was new.
  */
 import { sql } from 'kysely';
+import { copyChunks, copyField, type CopyIn } from '../../db/copy-in.js';
 import type { Executor } from '../../db/database.js';
 
 export interface IndicatorUpsert {
@@ -49,7 +50,85 @@ export function fixIndicator(r: any): IndicatorRow {
   return { ...r, province_code: r.province_code ? String(r.province_code).trim() : null };
 }
 
+/** What bulk intake writes for a value known to be new; the rest takes the column defaults. */
+const NEW_COLUMNS = [
+  'type', 'value', 'hash_algorithm', 'category', 'subtype', 'tlp', 'first_seen', 'last_seen',
+  'valid_until', 'province_code', 'operator', 'responsible_org_id', 'excluded',
+] as const;
+
+function* newIndicatorLines(rows: readonly IndicatorUpsert[]): Generator<string> {
+  // The middle of the line (category to valid_until) is the same for long runs of rows: build it once per run.
+  let last: IndicatorUpsert | null = null;
+  let middle = '';
+  for (const r of rows) {
+    if (last === null || r.category !== last.category || r.subtype !== last.subtype || r.tlp !== last.tlp || r.seen_at !== last.seen_at || r.valid_until !== last.valid_until) {
+      const seen = r.seen_at.toISOString();
+      middle = `\t${copyField(r.category)}\t${copyField(r.subtype)}\t${copyField(r.tlp)}\t${seen}\t${seen}\t${copyField(r.valid_until)}\t`;
+      last = r;
+    }
+    yield `${copyField(r.type)}\t${copyField(r.value)}\t${copyField(r.hash_algorithm)}${middle}${copyField(r.province_code)}\t${copyField(r.operator)}\t${copyField(r.responsible_org_id)}\t${r.excluded ? 't' : 'f'}\n`;
+  }
+}
+
+function* sightingLines(ids: readonly number[], tail: string): Generator<string> {
+  for (const id of ids) yield `${id}${tail}`;
+}
+
 export const indicatorsRepository = {
+  /** The last id the indicators' identity sequence handed out (0 before the first). */
+  async lastIdDrawn(tx: Executor): Promise<number> {
+    const r = await sql<{ last: number }>`SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END AS last FROM indicators_id_seq`.execute(tx);
+    return Number(r.rows[0].last);
+  },
+
+  /**
+   * The ids that COPY gave `rows` (in their order), when every id drawn after `after` is one of
+   * them: then they are consecutive, in COPY order, and one range query proves it (n rows, n
+   * consecutive ids, none of another session's). Otherwise another session drew ids meanwhile and
+   * they are read back by key.
+   */
+  async idsGivenByCopy(tx: Executor, after: number, rows: readonly { type: string; value: string }[]): Promise<number[]> {
+    const r = await sql<{ lo: number | null; hi: number | null; n: number }>`
+      SELECT min(id) AS lo, max(id) AS hi, count(*) AS n FROM indicators WHERE id > ${after}`.execute(tx);
+    const { lo, hi, n } = r.rows[0];
+    if (lo !== null && hi !== null && Number(n) === rows.length && Number(hi) - Number(lo) + 1 === rows.length) {
+      const first = Number(lo);
+      return Array.from({ length: rows.length }, (_, i) => first + i);
+    }
+    const byKey = new Map<string, number>();
+    for (let i = 0; i < rows.length; i += 10_000) {
+      const slice = rows.slice(i, i + 10_000);
+      for (const f of await this.idsOf(tx, slice.map((x) => x.type), slice.map((x) => x.value))) byKey.set(`${f.type}\u0000${f.value}`, f.id);
+    }
+    return rows.map((x) => byKey.get(`${x.type}\u0000${x.value}`)!);
+  },
+
+  /**
+   * Writes values known to be new with COPY, in the order given: sorted by (type, value), they get
+   * ascending ids from the column's identity, so both keys fill their indexes from left to right. A value that exists after all
+   * (another session wrote it meanwhile) fails the whole COPY with a unique violation: run it in a
+   * savepoint and fall back to upsertBatch.
+   */
+  async copyNew(copyIn: CopyIn, rows: readonly IndicatorUpsert[]): Promise<void> {
+    if (rows.length === 0) return;
+    await copyIn('indicators', NEW_COLUMNS, copyChunks(newIndicatorLines(rows)));
+  },
+
+  /** One sighting per indicator for a report, by COPY (the report's own rows are new: no conflicts). */
+  async copySightings(copyIn: CopyIn, reportId: string, orgId: string, seenAt: Date, indicatorIds: readonly number[]): Promise<void> {
+    if (indicatorIds.length === 0) return;
+    await copyIn('sightings', ['indicator_id', 'report_id', 'org_id', 'seen_at'], copyChunks(sightingLines(indicatorIds, `\t${reportId}\t${orgId}\t${seenAt.toISOString()}\n`)));
+  },
+
+  /** Which of these (type, value) pairs are stored, and under which id: one probe of the unique key each. */
+  async idsOf(db: Executor, types: string[], values: string[]): Promise<{ id: number; type: string; value: string }[]> {
+    if (types.length === 0) return [];
+    const r = await sql<{ id: number; type: string; value: string }>`
+      SELECT i.id, i.type, i.value FROM unnest(${types}::text[], ${values}::text[]) AS k(type, value)
+      JOIN indicators i ON i.type = k.type AND i.value = k.value`.execute(db);
+    return r.rows;
+  },
+
   /** Rows must be unique on (type, value) within one call. */
   async upsertBatch(tx: Executor, rows: IndicatorUpsert[]): Promise<(IndicatorRow & { inserted: boolean })[]> {
     if (rows.length === 0) return [];

@@ -48,7 +48,8 @@ export function indicatorsRoutes(app: FastifyInstance, indicators: IndicatorsSer
     schema: {
       tags,
       summary: 'One indicator with its sightings',
-      description: 'Reporters are named only to regulators and institutions, or where the reporter agreed.',
+      description:
+        'Reporters are named only to regulators and institutions, or where the reporter agreed. A personal value (e-mail, phone, broadband account) and the responsible unit are shown only to regulators, institutions, the responsible unit and the reporters of the indicator (`[redacted]` and null otherwise, Art. 12). Every read that shows a restricted field is in the audit log.',
       security: bearer,
       params: Type.Object({ id: Type.Integer({ minimum: 1 }) }, { additionalProperties: false }),
       response: { 200: IndicatorDetail, ...problemResponses },

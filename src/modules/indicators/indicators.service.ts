@@ -4,9 +4,20 @@
  * value is a known threat. Lookups read the in-memory index (see indicator-index.ts); writes go to
  * the database inside the caller's transaction and reach the index once committed.
  */
-import type { DatabaseHandle, Executor } from '../../db/database.js';
+import type { CopyIn } from '../../db/copy-in.js';
+import { isUniqueViolation, withSavepoint, type DatabaseHandle, type Executor } from '../../db/database.js';
 import { notFound } from '../../lib/problem.js';
+import type { AuditService } from '../audit/audit.service.js';
 import type { Principal } from '../auth/principal.js';
+import {
+  isEntitledToRestricted,
+  isRestrictedTlp,
+  listProvince,
+  PERSONAL_INDICATOR_TYPES,
+  redactRecord,
+  RestrictedRead,
+  restrictedFieldsRevealed,
+} from '../sharing/confidentiality.js';
 import { IndicatorIndex, type IndexedIndicator } from './indicator-index.js';
 import { canSeeReporter, indicatorVisibility } from './indicators.policy.js';
 import { presentIndicator } from './indicators.presenter.js';
@@ -36,12 +47,59 @@ export interface IntakeContext {
   valid_until: Date | null;
 }
 
+/** What ingestBulk wrote: counts, every id (the report's sightings), and what to publish after commit. */
+export interface BulkIntakeResult {
+  inserted: number;
+  updated: number;
+  ids: number[];
+  /** Rows merged by upsert, as the database returned them. */
+  rows: IndicatorRow[];
+  /** Values written by COPY, with the ids they were given (same order). */
+  fresh: { ids: number[]; rows: IndicatorUpsert[] }[];
+}
+
+/** A chunk of bulk intake made ready without the database (IndicatorsService.prepareBulk). */
+export interface PreparedBulk {
+  ctx: IntakeContext;
+  /** Known to the lookup index: merged by upsert. */
+  stored: IndicatorUpsert[];
+  /** Believed new, sorted by (type, value): written by COPY. */
+  fresh: IndicatorUpsert[];
+  /** No lookup index here: `fresh` still has to be checked against the unique key. */
+  probe: boolean;
+}
+
 export interface IntakeOutcome {
   indicator_id: number;
   inserted: boolean;
 }
 
 const LOAD_PAGE = 20_000;
+/** Rows per upsert statement of values already stored (and of the fallback path). */
+const UPSERT_BATCH = 5000;
+/** Keys per existence probe when this process keeps no lookup index. */
+const PROBE_BATCH = 10_000;
+
+/**
+ * Sorted by (type, value) in code-point order, as a C or C.UTF-8 collation orders the unique key:
+ * grouped by type, then each group's values by the engine's own string sort (several times faster
+ * than a comparator called from script).
+ */
+function sortedByKey<T extends { type: string; value: string }>(rows: T[]): T[] {
+  const groups = new Map<string, Map<string, T>>();
+  for (const r of rows) {
+    let g = groups.get(r.type);
+    if (!g) groups.set(r.type, (g = new Map()));
+    g.set(r.value, r);
+  }
+  const out: T[] = [];
+  for (const type of [...groups.keys()].sort()) {
+    const g = groups.get(type)!;
+    for (const value of [...g.keys()].sort()) out.push(g.get(value)!);
+  }
+  return out;
+}
+
 
 let sharedIpEnricher: IpEnricher | null = null;
 function ipEnricher(): IpEnricher {
@@ -57,7 +115,11 @@ export class IndicatorsService {
   private pollTimer: NodeJS.Timeout | null = null;
   private polling = false;
 
-  constructor(private readonly handle: DatabaseHandle) {}
+  /** Reads of restricted indicators are audited (Art. 12); without it (tools, benchmarks) nothing is. */
+  constructor(
+    private readonly handle: DatabaseHandle,
+    private readonly audit: AuditService | null = null,
+  ) {}
 
   private get db() {
     return this.handle.db;
@@ -118,25 +180,7 @@ export class IndicatorsService {
    * the changed rows, which the caller hands to `publish` after commit.
    */
   async ingest(tx: Executor, items: IntakeItem[], ctx: IntakeContext): Promise<{ outcomes: IntakeOutcome[]; rows: IndicatorRow[] }> {
-    const upserts: IndicatorUpsert[] = new Array(items.length);
-    for (let i = 0; i < items.length; i++) {
-      const it = items[i];
-      const e = this.enrich(it.type, it.value);
-      upserts[i] = {
-        type: it.type,
-        value: it.value,
-        hash_algorithm: it.hash_algorithm ?? null,
-        category: it.category,
-        subtype: it.subtype,
-        tlp: ctx.tlp,
-        seen_at: ctx.seen_at,
-        valid_until: ctx.valid_until,
-        province_code: e.province_code,
-        operator: e.operator,
-        responsible_org_id: e.responsible_org_id,
-        excluded: this.isExcluded(it.type, it.value),
-      };
-    }
+    const upserts = items.map((it) => this.toUpsert(it, ctx));
     const rows = await indicatorsRepository.upsertBatch(tx, upserts);
     // RETURNING order follows the input rows for INSERT ... SELECT FROM unnest, but match by key to be safe.
     const byKey = new Map<string, (typeof rows)[number]>();
@@ -149,9 +193,121 @@ export class IndicatorsService {
     return { outcomes, rows };
   }
 
+  /**
+   * Bulk intake of a whole import inside the caller's bulk transaction (DatabaseHandle.bulkTransaction).
+   * Values already stored (known to the lookup index, or found by one probe of the unique key when
+   * this process keeps no index) are merged by upsertBatch as single reports are. The rest, usually
+   * nearly all of a dump, are written by COPY: sorted by (type, value) and given ascending ids drawn
+   * in one statement, so both keys fill their indexes from left to right, with their sightings
+   * written the same way. If one of them turns out to exist after all (another session stored it
+   * meanwhile), the COPY fails, the savepoint undoes it, and those values take the upsert path.
+   * Items must be unique on (type, value).
+   */
+  async ingestBulk(tx: Executor, copyIn: CopyIn, items: IntakeItem[], ctx: IntakeContext): Promise<BulkIntakeResult> {
+    return this.writeBulk(tx, copyIn, this.prepareBulk(items, ctx));
+  }
+
+  /**
+   * The half of ingestBulk that needs no database (enrichment, the split by the lookup index, the
+   * sort), so an import can prepare one chunk while the database writes the previous one.
+   */
+  prepareBulk(items: IntakeItem[], ctx: IntakeContext): PreparedBulk {
+    const probe = !this.index.ready;
+    const fresh: IndicatorUpsert[] = [];
+    const stored: IndicatorUpsert[] = [];
+    for (const it of items) {
+      const u = this.toUpsert(it, ctx);
+      if (!probe && this.index.get(it.type, it.value) !== undefined) stored.push(u);
+      else fresh.push(u);
+    }
+    return { ctx, stored, fresh: sortedByKey(fresh), probe };
+  }
+
+  async writeBulk(tx: Executor, copyIn: CopyIn, p: PreparedBulk): Promise<BulkIntakeResult> {
+    const { ctx, stored } = p;
+    let fresh = p.fresh;
+    if (p.probe) {
+      // No lookup index in this process (the CLI): ask the unique key which ones are stored.
+      const isStored = await this.storedAmong(tx, fresh);
+      stored.push(...fresh.filter(isStored));
+      fresh = fresh.filter((u) => !isStored(u));
+    }
+    const result: BulkIntakeResult = { inserted: 0, updated: 0, ids: [], rows: [], fresh: [] };
+    const upsert = async (list: IndicatorUpsert[]) => {
+      for (let i = 0; i < list.length; i += UPSERT_BATCH) {
+        const batch = await indicatorsRepository.upsertBatch(tx, list.slice(i, i + UPSERT_BATCH));
+        await indicatorsRepository.insertSightings(tx, ctx.report_id, ctx.org_id, ctx.seen_at, batch.map((r) => r.id));
+        for (const r of batch) {
+          r.inserted ? result.inserted++ : result.updated++;
+          result.ids.push(r.id);
+          result.rows.push(r);
+        }
+      }
+    };
+    await upsert(stored);
+    if (fresh.length === 0) return result;
+
+    let ids: number[];
+    try {
+      ids = await withSavepoint(tx, 'intake_copy', async () => {
+        const after = await indicatorsRepository.lastIdDrawn(tx);
+        await indicatorsRepository.copyNew(copyIn, fresh);
+        const given = await indicatorsRepository.idsGivenByCopy(tx, after, fresh);
+        await indicatorsRepository.copySightings(copyIn, ctx.report_id, ctx.org_id, ctx.seen_at, given);
+        return given;
+      });
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      await upsert(fresh);
+      return result;
+    }
+    result.inserted += fresh.length;
+    for (let i = 0; i < fresh.length; i++) result.ids.push(ids[i]);
+    result.fresh.push({ ids, rows: fresh });
+    return result;
+  }
+
+  /** Which of `items` are stored already, by one probe of the unique key each. */
+  private async storedAmong(tx: Executor, items: readonly { type: string; value: string }[]): Promise<(it: { type: string; value: string }) => boolean> {
+    const found = new Map<string, Set<string>>();
+    for (let i = 0; i < items.length; i += PROBE_BATCH) {
+      const slice = items.slice(i, i + PROBE_BATCH);
+      for (const r of await indicatorsRepository.idsOf(tx, slice.map((it) => it.type), slice.map((it) => it.value))) {
+        let values = found.get(r.type);
+        if (!values) found.set(r.type, (values = new Set()));
+        values.add(r.value);
+      }
+    }
+    return (it) => found.get(it.type)?.has(it.value) ?? false;
+  }
+
+  private toUpsert(it: IntakeItem, ctx: IntakeContext): IndicatorUpsert {
+    const e = this.enrich(it.type, it.value);
+    return {
+      type: it.type,
+      value: it.value,
+      hash_algorithm: it.hash_algorithm ?? null,
+      category: it.category,
+      subtype: it.subtype,
+      tlp: ctx.tlp,
+      seen_at: ctx.seen_at,
+      valid_until: ctx.valid_until,
+      province_code: e.province_code,
+      operator: e.operator,
+      responsible_org_id: e.responsible_org_id,
+      excluded: this.isExcluded(it.type, it.value),
+    };
+  }
+
   /** Makes committed changes visible to lookups in this process at once. */
   publish(rows: IndicatorRow[]): void {
     this.index.apply(rows);
+  }
+
+  /** The same for what ingestBulk wrote: merged rows as read back, new values as written. */
+  publishBulk(r: BulkIntakeResult): void {
+    this.index.apply(r.rows);
+    for (const f of r.fresh) this.index.applyNew(f.ids, f.rows);
   }
 
   /** Loads the whole index (start-up), then follows other writers' commits every `pollMs`. */
@@ -203,7 +359,26 @@ export class IndicatorsService {
     }
   }
 
+  /**
+   * Is this value a known threat? The value is the asker's own, so an answer reveals no classified
+   * field, and lookups are not audited as reads: resolvers and firewalls ask thousands a second,
+   * and an entry each would turn the audit log into a query log (docs/sharing.md).
+   */
   async lookup(p: Principal, raw: string, type?: ObservableType): Promise<LookupResult> {
+    return this.lookupOne(p, raw, type);
+  }
+
+  async batchLookup(p: Principal, values: string[], type?: ObservableType): Promise<{ results: LookupResult[]; known: number }> {
+    const results: LookupResult[] = new Array(values.length);
+    let known = 0;
+    for (let i = 0; i < values.length; i++) {
+      results[i] = await this.lookupOne(p, values[i], type);
+      if (results[i].known) known++;
+    }
+    return { results, known };
+  }
+
+  private async lookupOne(p: Principal, raw: string, type: ObservableType | undefined): Promise<LookupResult> {
     const n = type ? normalizeObservable(type, raw) : normalizeAny(raw);
     if (!n.ok) return { query: raw, type: type ?? null, value: null, known: false, error: { code: n.code, message: n.message } };
     const hit = this.index.get(n.type, n.value);
@@ -211,14 +386,17 @@ export class IndicatorsService {
     return { query: raw, type: n.type, value: n.value, known: true, indicator: presentIndicator(hit) };
   }
 
-  async batchLookup(p: Principal, values: string[], type?: ObservableType): Promise<{ results: LookupResult[]; known: number }> {
-    const results: LookupResult[] = new Array(values.length);
-    let known = 0;
-    for (let i = 0; i < values.length; i++) {
-      results[i] = await this.lookup(p, values[i], type);
-      if (results[i].known) known++;
-    }
-    return { results, known };
+  private async recordRead(p: Principal, read: RestrictedRead): Promise<void> {
+    if (this.audit) await this.audit.recordRead(p, read.entry());
+  }
+
+  /**
+   * Entitled to an indicator's restricted fields (its personal value, its responsible unit): the
+   * regulators and institutions, the responsible unit, and the organizations that reported it.
+   */
+  private async isEntitled(p: Principal, i: { id: number; responsible_org_id: string | null }, known: readonly { org_id: string }[] = []): Promise<boolean> {
+    if (isEntitledToRestricted(p, { org_ids: [i.responsible_org_id, ...known.map((r) => r.org_id)] })) return true;
+    return (await indicatorsRepository.reportersOf(this.db, i.id, 1000)).some((r) => r.org_id === p.orgId);
   }
 
   private async canSee(p: Principal, i: IndexedIndicator): Promise<boolean> {
@@ -236,9 +414,12 @@ export class IndicatorsService {
     const entry = this.index.getById(id)!;
     if (!(await this.canSee(p, entry))) throw notFound('Indicator');
     const reporters = await indicatorsRepository.reportersOf(this.db, id);
-    return {
-      ...presentIndicator(entry),
-      responsible_org_id: row.responsible_org_id,
+    const entitled = await this.isEntitled(p, entry, reporters);
+    const summary = presentIndicator(entry);
+    const view = {
+      ...summary,
+      value: entitled ? summary.value : redactRecord('indicator', summary, false).value,
+      responsible_org_id: entitled ? row.responsible_org_id : null,
       reporters: reporters.map((r) => {
         const named = canSeeReporter(p, r);
         return {
@@ -250,11 +431,31 @@ export class IndicatorsService {
         };
       }),
     };
+    // Reporters are a trade secret where one is named that did not agree to be (DESIGN §6).
+    const fields = restrictedFieldsRevealed('indicator', { type: view.type, value: view.value, responsible_org_id: view.responsible_org_id }, entitled);
+    if (reporters.some((r) => !r.disclose_reporter && canSeeReporter(p, r))) fields.push('reporters');
+    const read = new RestrictedRead('indicator.detail', 'indicator', String(id), entry.province_code).add(id, fields, entry.tlp);
+    await this.recordRead(p, read);
+    return view;
+  }
+
+  /**
+   * An indicator `p` may see (404 otherwise), and whether `p` is entitled to its restricted fields,
+   * for the views that present it in another form (a STIX bundle). The caller audits the read.
+   */
+  async visibleTo(p: Principal, id: number): Promise<{ indicator: IndexedIndicator; entitled: boolean }> {
+    const row = await indicatorsRepository.get(this.db, id);
+    if (!row) throw notFound('Indicator');
+    this.index.apply([row]);
+    const indicator = this.index.getById(id)!;
+    if (!(await this.canSee(p, indicator))) throw notFound('Indicator');
+    return { indicator, entitled: await this.isEntitled(p, indicator) };
   }
 
   async search(p: Principal, q: IndicatorSearchQuery) {
     const limit = q.limit ?? 50;
     const items = [];
+    const read = new RestrictedRead('indicator.search', 'indicator', 'list', listProvince(p));
     let before = q.before_id;
     // Filter by visibility in pages until the page is full (visibility rarely removes many).
     for (let guard = 0; guard < 10 && items.length < limit; guard++) {
@@ -271,12 +472,19 @@ export class IndicatorsService {
       this.index.apply(rows);
       for (const r of rows) {
         const e = this.index.getById(r.id)!;
-        if (await this.canSee(p, e)) items.push(presentIndicator(e));
+        if (await this.canSee(p, e)) {
+          const item = presentIndicator(e);
+          // A personal value (Art. 12) only to those entitled to it; the others see it redacted.
+          const entitled = PERSONAL_INDICATOR_TYPES.has(e.type) ? await this.isEntitled(p, e) : false;
+          items.push(redactRecord('indicator', item, entitled));
+          read.add(e.id, restrictedFieldsRevealed('indicator', item, entitled), e.tlp);
+        }
         if (items.length >= limit) break;
       }
       before = rows[rows.length - 1].id;
       if (rows.length < limit * 2) break;
     }
+    await this.recordRead(p, read);
     return { items, next_before_id: items.length === limit ? Number(items[items.length - 1].id) : null };
   }
 }

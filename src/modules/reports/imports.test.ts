@@ -111,4 +111,102 @@ describe(`bulk imports (${dbLabel})`, () => {
     const again = await h.app.inject({ method: 'GET', url: `/api/v1/imports/${rec.id}`, headers: unit.headers });
     assert.equal(again.json().total, 1);
   });
+
+  /** Stored values of a report, with their sighting counts, read from the database. */
+  const storedOf = (reportId: string) =>
+    h.c.handle.db
+      .selectFrom('sightings as s')
+      .innerJoin('indicators as i', 'i.id', 's.indicator_id')
+      .select(['i.id', 'i.type', 'i.value', 'i.sighting_count', 'i.first_seen', 'i.status', 'i.tlp'])
+      .where('s.report_id', '=', reportId)
+      .execute();
+
+  test('new values go in by COPY with their fields intact, including characters COPY must escape', async () => {
+    const stamp = Date.now();
+    // A URL keeps a backslash in its query; CSV lets a tab through inside quotes.
+    const csv = `value,type\n"http://copy-${stamp}.example.org/a?x=1\\2",url\ncopy-${stamp}.example.org,domain\n`;
+    const rec = (await upload(csv, 'text/csv')).json();
+    assert.equal(rec.accepted, 2, JSON.stringify(rec));
+    const rows = await storedOf(rec.report_id);
+    assert.deepEqual(rows.map((r) => r.value).sort(), [`copy-${stamp}.example.org`, `http://copy-${stamp}.example.org/a?x=1\\2`].sort());
+    for (const r of rows) {
+      assert.equal(r.sighting_count, 1);
+      assert.equal(r.status, 'active');
+      assert.equal(r.tlp, 'amber');
+      assert.ok(h.c.indicators.index.getById(r.id), 'published to the lookup index under its stored id');
+    }
+  });
+
+  test('a value stored behind the lookup index\'s back is merged, not stored twice (the COPY falls back)', async () => {
+    const stamp = Date.now();
+    const hidden = `hidden-${stamp}.example.org`;
+    // Another writer's row, not (yet) in this process's index.
+    await h.c.handle.db.insertInto('indicators').values({ type: 'domain', value: hidden, category: 'malicious_resource', subtype: 'phishing_site', first_seen: new Date(), last_seen: new Date() } as any).execute();
+    assert.equal(h.c.indicators.index.get('domain', hidden), undefined);
+    const body = [hidden, `fresh-a-${stamp}.example.org`, `fresh-b-${stamp}.example.org`].join('\n');
+    const rec = (await upload(body, 'text/plain')).json();
+    assert.equal(rec.accepted, 2);
+    assert.equal(rec.duplicates, 1);
+    const rows = await storedOf(rec.report_id);
+    assert.equal(rows.length, 3, 'one sighting per value');
+    assert.equal(rows.find((r) => r.value === hidden)!.sighting_count, 2);
+    const all = await h.c.handle.db.selectFrom('indicators').select('id').where('value', '=', hidden).execute();
+    assert.equal(all.length, 1);
+  });
+
+  test('without a lookup index (the CLI) stored values are found by probing the key', async () => {
+    const stamp = Date.now();
+    const first = (await upload(`probe-${stamp}.example.org\n`, 'text/plain')).json();
+    assert.equal(first.accepted, 1);
+    h.c.indicators.index.ready = false;
+    try {
+      const rec = (await upload(`probe-${stamp}.example.org\nprobe-new-${stamp}.example.org\n`, 'text/plain')).json();
+      assert.equal(rec.accepted, 1);
+      assert.equal(rec.duplicates, 1);
+      const rows = await storedOf(rec.report_id);
+      assert.equal(rows.find((r) => r.value === `probe-${stamp}.example.org`)!.sighting_count, 2);
+    } finally {
+      h.c.indicators.index.ready = true;
+    }
+  });
+
+  test('a failed import leaves nothing behind, the values it had written by COPY included', async () => {
+    const stamp = Date.now();
+    const principal = (await h.c.auth.authenticateToken(unit.token))!;
+    // Fails after the values and sightings were written, inside the same transaction.
+    const failing = async () => {
+      throw new Error('the case could not be opened');
+    };
+    h.c.reports.intakeHooks.push(failing);
+    try {
+      await assert.rejects(
+        h.c.imports.importLines(principal, [`gone-a-${stamp}.example.org`, `gone-b-${stamp}.example.org`], { format: 'lines', category: 'malicious_resource', subtype: 'phishing_site' }),
+        /could not be opened/,
+      );
+    } finally {
+      h.c.reports.intakeHooks.splice(h.c.reports.intakeHooks.indexOf(failing), 1);
+    }
+    const left = await h.c.handle.db.selectFrom('indicators').select('id').where('value', 'like', `gone-%-${stamp}.example.org`).execute();
+    assert.equal(left.length, 0);
+    assert.equal(h.c.indicators.index.get('domain', `gone-a-${stamp}.example.org`), undefined, 'nothing published to lookups');
+    // The pooled connection is usable again.
+    const ok = await h.c.imports.importLines(principal, [`gone-a-${stamp}.example.org`], { format: 'lines', category: 'malicious_resource', subtype: 'phishing_site' });
+    assert.equal(ok.receipt.accepted, 1);
+  });
+
+  test('a body that breaks off while a chunk is being written leaves nothing behind', async () => {
+    const stamp = Date.now();
+    const principal = (await h.c.auth.authenticateToken(unit.token))!;
+    // One full chunk (200,000 values) goes to the database, then the upload fails mid-way.
+    const lines = (async function* () {
+      yield Array.from({ length: 200_000 }, (_, i) => `cut-${i}-${stamp}.example.org`);
+      yield [`cut-last-${stamp}.example.org`];
+      throw new Error('the connection was reset');
+    })();
+    await assert.rejects(h.c.imports.importLines(principal, lines, { format: 'lines', category: 'malicious_resource', subtype: 'phishing_site' }), /was reset/);
+    const left = await h.c.handle.db.selectFrom('indicators').select((eb) => eb.fn.countAll<number>().as('n')).where('value', 'like', `cut-%-${stamp}.example.org`).executeTakeFirstOrThrow();
+    assert.equal(Number(left.n), 0);
+    const ok = await h.c.imports.importLines(principal, [`cut-0-${stamp}.example.org`], { format: 'lines', category: 'malicious_resource', subtype: 'phishing_site' });
+    assert.equal(ok.receipt.accepted, 1, 'the connection is usable again and the value is new');
+  });
 });

@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { dbLabel, startHarness, type Harness } from '../../../test/helpers/harness.js';
+import { indicatorsRepository, type IndicatorUpsert } from './indicators.repository.js';
+
+describe(`bulk intake by COPY (${dbLabel})`, () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness();
+  });
+  after(() => h.close());
+
+  const upsert = (value: string): IndicatorUpsert => ({
+    type: 'domain',
+    value,
+    hash_algorithm: null,
+    category: 'malicious_resource',
+    subtype: 'phishing_site',
+    tlp: 'green',
+    seen_at: new Date('2026-11-01T00:00:00Z'),
+    valid_until: null,
+    province_code: null,
+    operator: null,
+    responsible_org_id: null,
+    excluded: false,
+  });
+
+  test('the ids COPY gave are found by range when nobody else drew any, and by key when someone did', async () => {
+    const stamp = Date.now();
+    const alone = [`a-${stamp}.example.org`, `b-${stamp}.example.org`].map(upsert);
+    const shared = [`c-${stamp}.example.org`, `d-${stamp}.example.org`, `e-${stamp}.example.org`].map(upsert);
+    await h.c.handle.bulkTransaction(async (tx, copyIn) => {
+      const first = await indicatorsRepository.lastIdDrawn(tx);
+      await indicatorsRepository.copyNew(copyIn, alone);
+      const ids = await indicatorsRepository.idsGivenByCopy(tx, first, alone);
+      assert.deepEqual(ids, [first + 1, first + 2]);
+
+      // Another writer's row takes an id between the drawing point and this COPY's ids (written in
+      // this transaction, it stands for another session's: PGlite has only one).
+      const second = await indicatorsRepository.lastIdDrawn(tx);
+      await indicatorsRepository.upsertBatch(tx, [upsert(`other-${stamp}.example.org`)]);
+      await indicatorsRepository.copyNew(copyIn, shared);
+      const mixed = await indicatorsRepository.idsGivenByCopy(tx, second, shared);
+      const stored = await tx.selectFrom('indicators').select(['id', 'value']).where('value', 'in', shared.map((s) => s.value)).execute();
+      assert.deepEqual(mixed, shared.map((s) => stored.find((r) => r.value === s.value)!.id));
+      assert.ok(mixed.every((id) => id > second + 1), 'the other row took the first id');
+    });
+  });
+
+  test('values COPY wrote come back with their columns and defaults, and are in the lookup index after publish', async () => {
+    const stamp = Date.now();
+    const rows = [`z-${stamp}.example.org`, `y-${stamp}.example.org`].map(upsert);
+    const report = await h.c.handle.db.selectFrom('reports').select(['id', 'org_id']).executeTakeFirst();
+    const ctx = { report_id: report?.id ?? '00000000-0000-4000-8000-000000000001', org_id: report?.org_id ?? '00000000-0000-4000-8000-000000000002', seen_at: new Date('2026-11-02T03:04:05.678Z'), tlp: 'green', valid_until: null };
+    const result = await h.c.handle.bulkTransaction((tx, copyIn) =>
+      h.c.indicators.ingestBulk(tx, copyIn, rows.map((r) => ({ type: 'domain', value: r.value, category: r.category, subtype: r.subtype }) as any), ctx),
+    );
+    assert.equal(result.inserted, 2);
+    h.c.indicators.publishBulk(result);
+    for (const r of rows) {
+      const db = (await h.c.handle.db.selectFrom('indicators').selectAll().where('value', '=', r.value).executeTakeFirstOrThrow()) as any;
+      assert.equal(db.status, 'active');
+      assert.equal(db.sighting_count, 1);
+      assert.equal(new Date(db.first_seen).toISOString(), '2026-11-02T03:04:05.678Z');
+      const hit = h.c.indicators.index.get('domain', r.value)!;
+      assert.equal(hit.id, db.id);
+      assert.equal(hit.first_seen, new Date(db.first_seen).getTime());
+      assert.equal(hit.tlp, 'green');
+    }
+    // Sorted by value, they were given ascending ids.
+    const y = h.c.indicators.index.get('domain', `y-${stamp}.example.org`)!;
+    const z = h.c.indicators.index.get('domain', `z-${stamp}.example.org`)!;
+    assert.ok(y.id < z.id);
+  });
+});
