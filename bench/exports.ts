@@ -3,8 +3,8 @@
  * seconds"). In one run, on the same stored rows:
  *  (a) the raw limit: a bare `COPY (SELECT value FROM indicators WHERE type = 'domain') TO STDOUT`
  *      (pg-copy-streams on PostgreSQL, `TO '/dev/blob'` on PGlite), best of two;
- *  (b) the RPZ and plain-domain exports through the real code path (FeedsService.prepareExport and
- *      the generator, keyset pages from the database), for the ministry's audience (everything) and
+ *  (b) the RPZ and plain-domain exports through the real code path (FeedsService.prepareExport,
+ *      sharingRepository.feedValues and the generator), for the ministry's audience (everything) and
  *      for a unit's audience (the TLP filter in SQL); ratio export / COPY (goal: at most 2);
  *  (c) feed generation while intake runs at full speed: intake rate and export rate alone, then
  *      both at once, so neither may stall the other.

@@ -4,7 +4,8 @@
  * subscriptions and the stream's event log.
  */
 import { sql, type RawBuilder } from 'kysely';
-import type { Executor } from '../../db/database.js';
+import { compileCopySelect, copyTextBlocks, parseCopyColumns } from '../../db/copy-out.js';
+import type { DatabaseHandle, Executor } from '../../db/database.js';
 import type { FeedAudience } from './feed-audience.js';
 
 export interface FeedRow {
@@ -28,15 +29,53 @@ export interface ChangedRow extends FeedRow {
   updated_at_text: string;
 }
 
+/**
+ * How a value enters the SQL: bound as a parameter, or (for COPY, which binds none) inlined as a
+ * literal after a strict check of its shape, so no input can reach the SQL text unchecked.
+ */
+type Bind = (value: string | number, shape: keyof typeof INLINE_SHAPES) => RawBuilder<unknown>;
+
+const INLINE_SHAPES = {
+  uuid: (v: unknown) => typeof v === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v),
+  province: (v: unknown) => typeof v === 'string' && /^[0-9]{6}$/.test(v),
+  type: (v: unknown) => typeof v === 'string' && /^[a-z][a-z0-9_]{0,31}$/.test(v),
+  id: (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0,
+};
+
+function assertShape(value: string | number, shape: keyof typeof INLINE_SHAPES): void {
+  if (!INLINE_SHAPES[shape](value)) throw new Error(`refusing ${JSON.stringify(value)} as a ${shape} in a feed query`);
+}
+const bound: Bind = (value) => sql`${value}`;
+/** Bound, and checked as for inlining, so the bulk read refuses the same input on both drivers. */
+const checkedBound: Bind = (value, shape) => (assertShape(value, shape), sql`${value}`);
+const inlined: Bind = (value, shape) => (assertShape(value, shape), sql.lit(value));
+
 /** The audience rule of feed-audience.ts (isInFeed), in SQL over `indicators i`. */
-export function audienceFilter(a: FeedAudience): RawBuilder<boolean> {
+export function audienceFilter(a: FeedAudience, bind: Bind = bound): RawBuilder<boolean> {
   if (a.kind === 'all') return sql<boolean>`true`;
   if (a.kind === 'public') return sql<boolean>`i.tlp = 'clear'`;
-  const province = a.province_code === null ? sql`false` : sql`i.province_code = ${a.province_code}`;
+  const province = a.province_code === null ? sql`false` : sql`i.province_code = ${bind(a.province_code, 'province')}`;
+  const org = bind(a.org_id, 'uuid');
   return sql<boolean>`(${province} OR i.tlp IN ('clear', 'green')
-    OR (i.tlp = 'amber' AND i.responsible_org_id = ${a.org_id}::uuid)
-    OR EXISTS (SELECT 1 FROM sightings s WHERE s.indicator_id = i.id AND s.org_id = ${a.org_id}::uuid))`;
+    OR (i.tlp = 'amber' AND i.responsible_org_id = ${org}::uuid)
+    OR EXISTS (SELECT 1 FROM sightings s WHERE s.indicator_id = i.id AND s.org_id = ${org}::uuid))`;
 }
+
+/**
+ * What a blocklist carries of one type after a key: active, not excluded, not past valid_until,
+ * in the audience. One definition for the page query and the COPY, so the two cannot drift.
+ */
+function feedFilter(f: { audience: FeedAudience; type: string; afterId: number }, bind: Bind): RawBuilder<boolean> {
+  return sql<boolean>`i.type = ${bind(f.type, 'type')} AND i.status = 'active' AND NOT i.excluded
+        AND (i.valid_until IS NULL OR i.valid_until > now())
+        AND i.id > ${bind(f.afterId, 'id')} AND ${audienceFilter(f.audience, bind)}`;
+}
+
+/**
+ * Rows per page of a blocklist read on PGlite: one string of about 7 MB for domains, so memory
+ * stays bounded whatever the table holds.
+ */
+export const PGLITE_VALUE_PAGE = 200_000;
 
 const FEED_COLUMNS = sql.raw(
   'i.id, i.type, i.value, i.hash_algorithm, i.category, i.subtype, i.status, i.tlp, i.first_seen, i.last_seen, i.valid_until, i.sighting_count, i.province_code',
@@ -58,11 +97,52 @@ export const sharingRepository = {
     const cols = f.lean ? sql.raw('i.id, i.type, i.value') : FEED_COLUMNS;
     const r = await sql<FeedRow>`
       SELECT ${cols} FROM indicators i
-      WHERE i.type = ${f.type} AND i.status = 'active' AND NOT i.excluded
-        AND (i.valid_until IS NULL OR i.valid_until > now())
-        AND i.id > ${f.afterId} AND ${audienceFilter(f.audience)}
+      WHERE ${feedFilter(f, bound)}
       ORDER BY i.id LIMIT ${f.limit}`.execute(db);
     return f.lean ? r.rows : r.rows.map(fixProvince);
+  },
+
+  /**
+   * The values feedPage gives for a type with `lean`, every page, in the same (id) order, read in
+   * bulk (issue 5: a blocklist of a million rows in at most twice the time of a bare COPY), a batch
+   * at a time. Decoding a row message per row is what made the page query slow, so:
+   *  - PostgreSQL streams one `COPY (SELECT value …) TO STDOUT` (one snapshot, back-pressure keeps
+   *    memory bounded) and we split its text; the value alone, as an id costs the server about as
+   *    much again and the server sets the pace;
+   *  - PGlite runs in this thread and hands a COPY over through its emulated file system, slower
+   *    than one string per keyset page of PGLITE_VALUE_PAGE rows, the values joined by newlines
+   *    (measured on 1M domains: 1.0 s against 0.65 s), so it reads those, with bound parameters;
+   *    a page where a value holds a newline is read again as a JSON array.
+   */
+  async *feedValues(handle: DatabaseHandle, f: { audience: FeedAudience; type: string; pageRows?: number }): AsyncGenerator<string[], void, undefined> {
+    if (handle.kind === 'postgres') {
+      const filter = feedFilter({ audience: f.audience, type: f.type, afterId: 0 }, inlined);
+      const select = compileCopySelect(sql`SELECT i.value FROM indicators i WHERE ${filter} ORDER BY i.id`, handle.db);
+      for await (const block of copyTextBlocks(handle.copyOut(select))) {
+        const [values] = parseCopyColumns(block, 1);
+        if (values.length > 0) yield values as string[];
+      }
+      return;
+    }
+    const pageRows = f.pageRows ?? PGLITE_VALUE_PAGE;
+    let afterId = 0;
+    for (;;) {
+      const from = sql`FROM (SELECT i.id, i.value FROM indicators i WHERE ${feedFilter({ audience: f.audience, type: f.type, afterId }, checkedBound)}
+        ORDER BY i.id LIMIT ${pageRows}) p`;
+      type Page = { text: string | null; last_id: number | null; n: number };
+      let page = (await sql<Page>`SELECT string_agg(p.value, E'\\n' ORDER BY p.id) AS text, max(p.id) AS last_id, count(*) AS n ${from}`.execute(handle.db)).rows[0];
+      if (page.text === null || page.last_id === null) return;
+      let values = page.text.split('\n');
+      if (values.length !== page.n) {
+        // A value holding a newline split in two: this page again as JSON, which escapes it.
+        page = (await sql<Page>`SELECT json_agg(p.value ORDER BY p.id)::text AS text, max(p.id) AS last_id, count(*) AS n ${from}`.execute(handle.db)).rows[0];
+        if (page.text === null || page.last_id === null) return;
+        values = JSON.parse(page.text) as string[];
+      }
+      yield values;
+      if (page.n < pageRows) return;
+      afterId = page.last_id;
+    }
   },
 
   /**

@@ -3,7 +3,7 @@
  * the exclusion list, bulletins, releases (API, public page, Atom feed), subscriptions and the
  * server-sent-events stream.
  */
-import { Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
@@ -66,7 +66,11 @@ async function sendExport(s: Sharing, req: FastifyRequest, reply: FastifyReply, 
   const body = Readable.from(prepared.body(), { objectMode: false });
   if (!gzip) return reply.send(body);
   reply.header('content-encoding', 'gzip');
-  return reply.send(body.pipe(createGzip({ level: 4 })));
+  // pipeline, not pipe: when the client goes away Fastify destroys the gzip stream, and the body
+  // must go too, so the generator stops and its database COPY gives its connection back.
+  const gzipped = createGzip({ level: 4 });
+  pipeline(body, gzipped, () => {});
+  return reply.send(gzipped);
 }
 
 export function sharingRoutes(app: FastifyInstance, s: Sharing): void {

@@ -36,8 +36,48 @@ export interface ExportRow {
   [extra: string]: unknown;
 }
 
-/** Rows from a database cursor (async) or an array (sync) alike. */
+/** Rows from a database cursor (async), a COPY in batches (RowBatches) or an array (sync) alike. */
 export type RowSource = AsyncIterable<ExportRow> | Iterable<ExportRow>;
+
+/**
+ * Rows handed over in batches, as a database COPY yields thousands per network chunk: generators
+ * take whole batches (rowBatches), so a million-row export does not pay an await per row. Still
+ * iterable row by row for any other consumer.
+ */
+export class RowBatches implements AsyncIterable<ExportRow> {
+  constructor(readonly batches: AsyncIterable<readonly ExportRow[]>) {}
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<ExportRow, void, undefined> {
+    for await (const batch of this.batches) yield* batch;
+  }
+}
+
+/** Rows of a synchronous iterable taken per batch. */
+const SYNC_BATCH = 4096;
+
+/**
+ * Any RowSource as batches: RowBatches as they come, an array at once, other synchronous
+ * iterables 4,096 rows at a time, and an asynchronous iterable of rows one row per batch.
+ */
+export async function* rowBatches(rows: RowSource): AsyncGenerator<readonly ExportRow[], void, undefined> {
+  if (rows instanceof RowBatches) {
+    yield* rows.batches;
+  } else if (Array.isArray(rows)) {
+    yield rows;
+  } else if (Symbol.asyncIterator in rows) {
+    for await (const row of rows) yield [row];
+  } else {
+    let batch: ExportRow[] = [];
+    for (const row of rows) {
+      batch.push(row);
+      if (batch.length === SYNC_BATCH) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length > 0) yield batch;
+  }
+}
 
 /** Why a row was left out. A blocklist never contains a line that would break its loader. */
 export type SkipReason =

@@ -105,7 +105,7 @@ export function isExportFormatName(name: string): name is ExportFormatName {
   return Object.hasOwn(EXPORT_FORMATS, name);
 }
 
-export { collectExport, CHUNK_SIZE } from './export-stream.js';
+export { collectExport, CHUNK_SIZE, RowBatches } from './export-stream.js';
 export type { ExportRow, ExportStats, ExportGenerator, RowSource, ExportIndicatorType, SkipReason } from './export-stream.js';
 export { rpzZone, zoneSerialFromTime, nextZoneSerial, compareZoneSerials, DEFAULT_RPZ_ORIGIN } from './rpz.js';
 export type { RpzOptions, RpzAction, RpzSoa } from './rpz.js';

@@ -26,6 +26,7 @@ import {
   describeSkipped,
   isExpired,
   newExportStats,
+  rowBatches,
   sanitizeComment,
 } from './export-stream.js';
 import {
@@ -131,26 +132,28 @@ export async function* nftablesSets(rows: RowSource, options: NftablesOptions = 
   const stats = newExportStats();
   const v4: Array<[number, number]> = [];
   const v6: Array<[bigint, bigint]> = [];
-  for await (const row of rows) {
-    stats.rows++;
-    if (!includeExpired && isExpired(row, generatedAt)) {
-      stats.skipped.expired++;
-      continue;
-    }
-    if (row.type !== 'ipv4' && row.type !== 'ipv6' && row.type !== 'cidr') {
-      stats.skipped.unsupported_type++;
-      continue;
-    }
-    const prefix = parseIPPrefix(row.type, row.value);
-    if (prefix === undefined) {
-      stats.skipped.invalid++;
-    } else if (prefix.family === 4) {
-      if (hasV4) v4.push([prefix.network, lastIPv4(prefix)]);
-      else stats.skipped.unsupported_type++;
-    } else if (hasV6) {
-      v6.push([prefix.network, lastIPv6(prefix)]);
-    } else {
-      stats.skipped.unsupported_type++;
+  for await (const batch of rowBatches(rows)) {
+    for (const row of batch) {
+      stats.rows++;
+      if (!includeExpired && isExpired(row, generatedAt)) {
+        stats.skipped.expired++;
+        continue;
+      }
+      if (row.type !== 'ipv4' && row.type !== 'ipv6' && row.type !== 'cidr') {
+        stats.skipped.unsupported_type++;
+        continue;
+      }
+      const prefix = parseIPPrefix(row.type, row.value);
+      if (prefix === undefined) {
+        stats.skipped.invalid++;
+      } else if (prefix.family === 4) {
+        if (hasV4) v4.push([prefix.network, lastIPv4(prefix)]);
+        else stats.skipped.unsupported_type++;
+      } else if (hasV6) {
+        v6.push([prefix.network, lastIPv6(prefix)]);
+      } else {
+        stats.skipped.unsupported_type++;
+      }
     }
   }
   const mergedV4 = mergeRanges(v4, (v) => v + 1);

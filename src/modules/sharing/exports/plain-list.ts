@@ -20,6 +20,7 @@ import {
   describeSkipped,
   isExpired,
   newExportStats,
+  rowBatches,
   sanitizeComment,
 } from './export-stream.js';
 import { parseIPPrefix } from './ip-encoding.js';
@@ -41,21 +42,31 @@ export interface HostsFileOptions extends CommonExportOptions {
 
 /** Printable ASCII without spaces: what a URL (WHATWG-serialized, so percent-encoded) may contain. */
 const SAFE_TOKEN = /^[\x21-\x7e]+$/;
-/** A host name as hosts(5) readers accept it: LDH labels (underscore tolerated), at most 253 chars. */
-const HOST_NAME = /^(?=.{1,253}$)(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/;
+/**
+ * A host name as hosts(5) readers accept it: LDH labels (underscore tolerated) of at most 63
+ * characters, at most 253 in all (isHostName checks the length: cheaper than a look-ahead).
+ */
+const HOST_LABEL = '[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?';
+const HOST_NAME = new RegExp(`^${HOST_LABEL}(?:\\.${HOST_LABEL})*$`);
 const HASH = /^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64})$/;
+
+/** Whether the value is a host name as hosts(5) readers accept it. */
+export function isHostName(value: string): boolean {
+  return value.length <= 253 && HOST_NAME.test(value);
+}
 
 /** Whether the value is well formed for its type and safe as one line of a list. */
 export function isListableValue(row: ExportRow): boolean {
   const value = row.value;
-  if (typeof value !== 'string' || !SAFE_TOKEN.test(value) || value.startsWith('#')) return false;
+  if (typeof value !== 'string') return false;
+  // A host name is printable, has no space and cannot start with `#`: one test is enough.
+  if (row.type === 'domain') return isHostName(value);
+  if (!SAFE_TOKEN.test(value) || value.startsWith('#')) return false;
   switch (row.type) {
     case 'ipv4':
     case 'ipv6':
     case 'cidr':
       return parseIPPrefix(row.type, value) !== undefined;
-    case 'domain':
-      return HOST_NAME.test(value);
     case 'file_hash':
       return HASH.test(value);
     case 'url':
@@ -88,23 +99,25 @@ export async function* plainList(rows: RowSource, options: PlainListOptions): Ex
 
   const stats = newExportStats();
   const writer = new ChunkWriter();
-  for await (const row of rows) {
-    stats.rows++;
-    if (!types.has(row.type) || (options.subtype !== undefined && row.subtype !== options.subtype)) {
-      stats.skipped.unsupported_type++;
-      continue;
+  for await (const batch of rowBatches(rows)) {
+    for (const row of batch) {
+      stats.rows++;
+      if (!types.has(row.type) || (options.subtype !== undefined && row.subtype !== options.subtype)) {
+        stats.skipped.unsupported_type++;
+        continue;
+      }
+      if (!includeExpired && isExpired(row, generatedAt)) {
+        stats.skipped.expired++;
+        continue;
+      }
+      if (!isListableValue(row)) {
+        stats.skipped.invalid++;
+        continue;
+      }
+      stats.emitted++;
+      const chunk = writer.write(row.value + '\n');
+      if (chunk !== undefined) yield chunk;
     }
-    if (!includeExpired && isExpired(row, generatedAt)) {
-      stats.skipped.expired++;
-      continue;
-    }
-    if (!isListableValue(row)) {
-      stats.skipped.invalid++;
-      continue;
-    }
-    stats.emitted++;
-    const chunk = writer.write(`${row.value}\n`);
-    if (chunk !== undefined) yield chunk;
   }
   const rest = writer.flush();
   if (rest !== undefined) yield rest;
@@ -129,23 +142,25 @@ export async function* hostsFile(rows: RowSource, options: HostsFileOptions = {}
   const stats = newExportStats();
   const writer = new ChunkWriter();
   const prefix = `${address} `;
-  for await (const row of rows) {
-    stats.rows++;
-    if (row.type !== 'domain') {
-      stats.skipped.unsupported_type++;
-      continue;
+  for await (const batch of rowBatches(rows)) {
+    for (const row of batch) {
+      stats.rows++;
+      if (row.type !== 'domain') {
+        stats.skipped.unsupported_type++;
+        continue;
+      }
+      if (!includeExpired && isExpired(row, generatedAt)) {
+        stats.skipped.expired++;
+        continue;
+      }
+      if (typeof row.value !== 'string' || !isHostName(row.value)) {
+        stats.skipped.invalid++;
+        continue;
+      }
+      stats.emitted++;
+      const chunk = writer.write(prefix + row.value + '\n');
+      if (chunk !== undefined) yield chunk;
     }
-    if (!includeExpired && isExpired(row, generatedAt)) {
-      stats.skipped.expired++;
-      continue;
-    }
-    if (!HOST_NAME.test(row.value)) {
-      stats.skipped.invalid++;
-      continue;
-    }
-    stats.emitted++;
-    const chunk = writer.write(`${prefix}${row.value}\n`);
-    if (chunk !== undefined) yield chunk;
   }
   const rest = writer.flush();
   if (rest !== undefined) yield rest;

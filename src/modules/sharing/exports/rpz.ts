@@ -24,6 +24,7 @@ import {
   countSkipped,
   isExpired,
   newExportStats,
+  rowBatches,
   sanitizeComment,
 } from './export-stream.js';
 import { parseIPPrefix, parseIPv4, parseIPv6, rpzIpTriggerName } from './ip-encoding.js';
@@ -117,6 +118,11 @@ function assertSerial(serial: number, field: string): void {
   }
 }
 
+/**
+ * The common case, checked in one pass: a lower-case name of plain labels of 1 to 63 characters,
+ * no trailing dot. It is written as it is and its wire length is its length + 1.
+ */
+const PLAIN_SHORT_LABELS = /^[a-z0-9_-]{1,63}(?:\.[a-z0-9_-]{1,63})*$/;
 /** Characters written as they are in an owner label; everything else is escaped as \DDD. */
 const PLAIN_NAME = /^[a-z0-9_-]+(?:\.[a-z0-9_-]+)*$/;
 const PLAIN_LABEL_CHAR = /[a-z0-9_-]/;
@@ -135,6 +141,8 @@ interface EncodedName {
  * canonical domain is punycode) are refused, as is any label over 63 octets (RFC 1035 §2.3.4).
  */
 export function encodeDnsName(name: string): EncodedName | undefined {
+  // Labels sum to (1 + length) each: the characters plus one octet per label, i.e. length + 1.
+  if (PLAIN_SHORT_LABELS.test(name)) return { text: name, wire: name.length + 1 };
   let value = name.toLowerCase();
   if (value.endsWith('.')) value = value.slice(0, -1);
   if (value.length === 0) return undefined;
@@ -260,59 +268,68 @@ export async function* rpzZone(rows: RowSource, options: RpzOptions = {}): Expor
   yield `${header}\n`;
 
   const writer = new ChunkWriter();
-  for await (const row of rows) {
-    stats.rows++;
-    if (!includeExpired && isExpired(row, generatedAt)) {
-      stats.skipped.expired++;
-      continue;
-    }
-    let lines: string;
-    if (row.type === 'domain') {
-      const name = encodeDnsName(row.value);
-      if (name === undefined) {
-        stats.skipped.invalid++;
+  // The wildcard adds the two octets of `*` and its length byte; skip rather than half-block.
+  const nameRoom = includeSubdomains ? room - 2 : room;
+  for await (const batch of rowBatches(rows)) {
+    for (const row of batch) {
+      stats.rows++;
+      if (!includeExpired && isExpired(row, generatedAt)) {
+        stats.skipped.expired++;
         continue;
       }
-      // A top-level label rpz-ip, rpz-nsip, ... would turn the name into a different trigger kind.
-      const lastDot = name.text.lastIndexOf('.');
-      if (name.text.startsWith('rpz-', lastDot + 1)) {
-        stats.skipped.invalid++;
-        continue;
-      }
-      // The wildcard adds the two octets of `*` and its length byte; skip rather than half-block.
-      if (name.wire > room || (includeSubdomains && name.wire + 2 > room)) {
-        stats.skipped.too_long++;
-        continue;
-      }
-      lines = includeSubdomains
-        ? `${name.text}${recordSuffix}*.${name.text}${recordSuffix}`
-        : `${name.text}${recordSuffix}`;
-      domains++;
-      stats.emitted += includeSubdomains ? 2 : 1;
-    } else if (row.type === 'ipv4' || row.type === 'ipv6' || row.type === 'cidr') {
-      if (!ipTriggers) {
+      let lines: string;
+      if (row.type === 'domain') {
+        // The common plain name is its own text (encodeDnsName's shortcut, without the object).
+        let text = row.value;
+        let wire: number;
+        if (PLAIN_SHORT_LABELS.test(text)) {
+          wire = text.length + 1;
+        } else {
+          const name = encodeDnsName(text);
+          if (name === undefined) {
+            stats.skipped.invalid++;
+            continue;
+          }
+          text = name.text;
+          wire = name.wire;
+        }
+        // A top-level label rpz-ip, rpz-nsip, ... would turn the name into a different trigger kind.
+        if (text.startsWith('rpz-', text.lastIndexOf('.') + 1)) {
+          stats.skipped.invalid++;
+          continue;
+        }
+        if (wire > nameRoom) {
+          stats.skipped.too_long++;
+          continue;
+        }
+        lines = includeSubdomains ? `${text}${recordSuffix}*.${text}${recordSuffix}` : text + recordSuffix;
+        domains++;
+        stats.emitted += includeSubdomains ? 2 : 1;
+      } else if (row.type === 'ipv4' || row.type === 'ipv6' || row.type === 'cidr') {
+        if (!ipTriggers) {
+          stats.skipped.unsupported_type++;
+          continue;
+        }
+        const prefix = parseIPPrefix(row.type, row.value);
+        if (prefix === undefined) {
+          stats.skipped.invalid++;
+          continue;
+        }
+        const owner = rpzIpTriggerName(prefix);
+        if (owner.length + 1 > room) {
+          stats.skipped.too_long++;
+          continue;
+        }
+        lines = `${owner}${recordSuffix}`;
+        ipTriggerCount++;
+        stats.emitted++;
+      } else {
         stats.skipped.unsupported_type++;
         continue;
       }
-      const prefix = parseIPPrefix(row.type, row.value);
-      if (prefix === undefined) {
-        stats.skipped.invalid++;
-        continue;
-      }
-      const owner = rpzIpTriggerName(prefix);
-      if (owner.length + 1 > room) {
-        stats.skipped.too_long++;
-        continue;
-      }
-      lines = `${owner}${recordSuffix}`;
-      ipTriggerCount++;
-      stats.emitted++;
-    } else {
-      stats.skipped.unsupported_type++;
-      continue;
+      const chunk = writer.write(lines);
+      if (chunk !== undefined) yield chunk;
     }
-    const chunk = writer.write(lines);
-    if (chunk !== undefined) yield chunk;
   }
   const rest = writer.flush();
   if (rest !== undefined) yield rest;
