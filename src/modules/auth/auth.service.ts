@@ -16,6 +16,7 @@ const CACHE_TTL_MS = 10_000;
 const TOUCH_EVERY_MS = 60_000;
 
 export class AuthService {
+  /** Keyed by the token itself (memory only): a hit costs one map probe, no hash per request. */
   private readonly cache = new Map<string, { principal: Principal; until: number }>();
   private readonly touched = new Map<string, number>();
 
@@ -24,11 +25,17 @@ export class AuthService {
     private readonly audit: AuditService,
   ) {}
 
+  /** The principal of a token authenticated within the last few seconds, without waiting. */
+  cachedPrincipal(token: string): Principal | undefined {
+    const hit = this.cache.get(token);
+    return hit && hit.until > Date.now() ? hit.principal : undefined;
+  }
+
   async authenticateToken(token: string): Promise<Principal | null> {
+    const cached = this.cachedPrincipal(token);
+    if (cached) return cached;
     const hash = hashToken(token);
     const now = Date.now();
-    const hit = this.cache.get(hash);
-    if (hit && hit.until > now) return hit.principal;
     const row = await authRepository.principalByTokenHash(this.db, hash);
     if (!row || row.revoked_at || row.disabled_at || row.org_status !== 'active') return null;
     if (row.expires_at && new Date(row.expires_at).getTime() <= now) return null;
@@ -43,7 +50,7 @@ export class AuthService {
       roles: row.roles as Role[],
     };
     if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(hash, { principal, until: now + CACHE_TTL_MS });
+    this.cache.set(token, { principal, until: now + CACHE_TTL_MS });
     const last = this.touched.get(row.token_id) ?? 0;
     if (now - last > TOUCH_EVERY_MS) {
       this.touched.set(row.token_id, now);
@@ -109,7 +116,7 @@ export class AuthService {
       await authRepository.revokeToken(tx, tokenId, new Date());
       await this.audit.record(tx, actor, { action: 'token.revoked', object_type: 'api_token', object_id: tokenId, data: { org_id: row.org_id } });
     });
-    this.cache.delete(row.token_hash);
+    for (const [token, entry] of this.cache) if (entry.principal.tokenId === tokenId) this.cache.delete(token);
   }
 
   async createUser(

@@ -95,9 +95,9 @@ export function sessionsRoutes(app: FastifyInstance, sessions: SessionsService, 
   const cookie = (value: string, maxAge: number) =>
     `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${opts.secureCookie ? '; Secure' : ''}`;
 
-  app.addHook('onSend', async (request, reply, payload) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     if (request.headers[CONSOLE_HEADER] === 'threatshare-console') reply.removeHeader('WWW-Authenticate');
-    return payload;
+    done(null, payload);
   });
 
   app.post('/api/v1/session', {
