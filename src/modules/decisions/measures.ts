@@ -8,19 +8,10 @@
  * whether it may be ordered as an emergency (phone first, written notice after; Art. 8).
  */
 import type { LegalRef } from '../enforcement/legal-basis.js';
+import { OBSERVABLE_TYPES } from '../indicators/observable-types.js';
 
-export const TARGET_TYPES = [
-  'ipv4',
-  'ipv6',
-  'cidr',
-  'domain',
-  'url',
-  'email',
-  'phone',
-  'broadband_account',
-  'file_hash',
-  'vulnerability',
-] as const;
+/** A measure targets a stored indicator, so its targets are the observable types themselves. */
+export const TARGET_TYPES = OBSERVABLE_TYPES;
 export type TargetType = (typeof TARGET_TYPES)[number];
 
 /** Kinds of unit that carry out measures (DESIGN.md §1); regulators and institutions never do. */
