@@ -83,8 +83,9 @@ export async function buildApp(c: Container, options: AppOptions = {}): Promise<
   app.addHook('onClose', async () => c.sharing.stop());
 
   // Organizations change rarely; when they do, caches built from the directory follow.
-  app.addHook('onResponse', async (request) => {
-    if (request.method !== 'GET' && request.url.startsWith('/api/v1/organizations')) await c.refreshDirectory();
+  app.addHook('onResponse', (request, _reply, done) => {
+    if (request.method !== 'GET' && request.url.startsWith('/api/v1/organizations')) c.refreshDirectory().then(() => done(), done);
+    else done();
   });
   // Last: the console at `/`, with an SPA fallback that never shadows the API paths.
   consoleRoutes(app);

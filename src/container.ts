@@ -51,9 +51,9 @@ export async function createContainer(config: Config, options: { handle?: Databa
   const audit = new AuditService(db);
   const auth = new AuthService(db, audit);
   const orgs = new OrgsService(db, audit);
-  const indicators = new IndicatorsService(handle);
+  const indicators = new IndicatorsService(handle, audit);
   const reports = new ReportsService(db, audit, indicators);
-  const imports = new ImportsService(db, audit, indicators, reports);
+  const imports = new ImportsService(handle, audit, indicators, reports);
   const evidence = new EvidenceService(db, audit);
   const workflow = createWorkflow({ db, audit, orgs, indicators, reports, dataDir: config.dataDir, publicUrl: config.publicUrl });
   const sessions = new SessionsService(db, audit, auth);

@@ -93,7 +93,10 @@ describe('web console in chromium', { skip: chromiumMissing }, () => {
     await page.click('[data-testid=report-submit]');
     await page.waitForURL(/\/reports\/[0-9a-f-]{36}$/);
     const reportId = page.url().split('/').pop()!;
+    // The detail page replaces the form once the report is read back: wait for its heading.
+    await page.locator('h1', { hasText: '113.108.10.21' }).waitFor();
     assert.match(await textOf(page, 'h1'), /113\.108\.10\.21/);
+    await page.locator('.mono a[href^="/api/v1/evidence/"]').first().waitFor();
     assert.equal(await page.locator('.mono a[href^="/api/v1/evidence/"]').count(), 1);
     await reporter.context.close();
 

@@ -62,6 +62,16 @@ export class AuditService {
     return stored;
   }
 
+  /**
+   * The entry of a read (of restricted data, Art. 12). A read has no transaction to join, so the
+   * entry gets its own short one, as every append must hold the chain head. Null records nothing,
+   * so a view that revealed nothing restricted costs no write.
+   */
+  async recordRead(actor: Principal | null, input: AuditInput | null): Promise<StoredAuditEntry | null> {
+    if (!input) return null;
+    return this.db.transaction().execute((tx) => this.record(tx, actor, input));
+  }
+
   forObject(objectType: string, objectId: string): Promise<StoredAuditEntry[]> {
     return auditRepository.forObject(this.db, objectType, objectId);
   }

@@ -19,6 +19,7 @@ import type { IndicatorsService } from '../indicators/indicators.service.js';
 import type { NoticesService } from '../notices/notices.service.js';
 import type { NoticeRow } from '../notices/notices.repository.js';
 import { presentNotice } from '../notices/notices.presenter.js';
+import { isPersonalValue, RestrictedRead } from '../sharing/confidentiality.js';
 import type { WebhooksService } from '../webhooks/webhooks.service.js';
 import { assertCanDecide } from './decisions.policy.js';
 import { decisionsRepository, type DecisionRow, type UnroutedItem } from './decisions.repository.js';
@@ -168,11 +169,20 @@ export class DecisionsService {
     };
   }
 
+  /** A decision with its notices; personal values among their targets make it a restricted read (Art. 12). */
   async get(actor: Principal, id: string) {
     const d = await decisionsRepository.get(this.db, id);
     if (!d) throw notFound('Decision');
-    await this.loadCase(actor, d.case_id);
-    return this.present(id);
+    const c = await this.loadCase(actor, d.case_id);
+    const view = await this.present(id);
+    const targets = [
+      ...((view.measures as { targets?: { type: string }[] }[]).flatMap((m) => m.targets ?? [])),
+      ...view.unrouted.map((u) => u.target),
+      ...view.notices.flatMap((n) => n.targets),
+    ];
+    const fields = targets.some(isPersonalValue) ? ['targets.value'] : [];
+    await this.audit.recordRead(actor, new RestrictedRead('decision.get', 'decision', id, c.province_code).add(id, fields).entry());
+    return view;
   }
 
   /** Targets that routed to no unit: the regulator names the unit; a notice is issued at once. */

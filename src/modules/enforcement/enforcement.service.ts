@@ -16,6 +16,7 @@ import { isRegulator, provinceFilter, type Principal } from '../auth/principal.j
 import type { DirectoryCache } from '../decisions/directory-cache.js';
 import { noticesRepository, type NoticeRow } from '../notices/notices.repository.js';
 import type { NoticesService } from '../notices/notices.service.js';
+import { listProvince, RestrictedRead } from '../sharing/confidentiality.js';
 import type { WebhooksService } from '../webhooks/webhooks.service.js';
 import { enforcementMachine, type EnforcementEvent, type EnforcementState } from './enforcement-state.js';
 import { assertCanEnforce, canSeeEnforcement } from './enforcement.policy.js';
@@ -95,8 +96,11 @@ export class EnforcementService {
     };
   }
 
+  /** Its actions name people (the person directly responsible, an interview's participants): a restricted read (Art. 12). */
   async get(actor: Principal, id: string) {
-    return this.present(await this.load(actor, id));
+    const view = await this.present(await this.load(actor, id));
+    await this.audit.recordRead(actor, new RestrictedRead('enforcement.get', 'enforcement_case', id, view.province_code).add(id, enforcementRestrictedFields(view.actions)).entry());
+    return view;
   }
 
   async list(actor: Principal, q: { state?: string; limit?: number; offset?: number }) {
@@ -105,7 +109,11 @@ export class EnforcementService {
     if (pf) f.province_code = pf;
     else if (!isRegulator(actor)) f.org_id = actor.orgId;
     const rows = await enforcementRepository.list(this.db, f);
-    return { items: await Promise.all(rows.map((r) => this.present(r))) };
+    const items = await Promise.all(rows.map((r) => this.present(r)));
+    const read = new RestrictedRead('enforcement.list', 'enforcement_case', 'list', listProvince(actor));
+    for (const item of items) read.add(item.id, enforcementRestrictedFields(item.actions));
+    await this.audit.recordRead(actor, read.entry());
+    return { items };
   }
 
   /** One enforcement step: policy, state machine, action record, audit, in one transaction. */
@@ -185,3 +193,13 @@ export class EnforcementService {
   }
 }
 
+/** The people an enforcement case's actions name: personal information, by field name only. */
+function enforcementRestrictedFields(actions: readonly { kind: string; data: unknown }[]): string[] {
+  const fields = new Set<string>();
+  for (const a of actions) {
+    const d = (a.data ?? {}) as { person_name?: unknown; participants?: unknown };
+    if (typeof d.person_name === 'string' && d.person_name !== '') fields.add('actions.person_name');
+    if (Array.isArray(d.participants) && d.participants.length > 0) fields.add('actions.participants');
+  }
+  return [...fields];
+}

@@ -17,6 +17,7 @@ import type { DirectoryCache } from '../decisions/directory-cache.js';
 import type { NoticesService } from '../notices/notices.service.js';
 import type { ReportRow } from '../reports/reports.repository.js';
 import { decodeCursor, encodeCursor } from '../reports/reports.service.js';
+import { isPersonalValue, listProvince, RestrictedRead } from '../sharing/confidentiality.js';
 import type { WebhooksService } from '../webhooks/webhooks.service.js';
 import { chooseInstitution } from './assignment.js';
 import { caseEventForVerdict, caseMachine, checkVerdict, type CaseEvent, type CaseState } from './case-state.js';
@@ -170,7 +171,7 @@ export class IdentificationService {
       identificationRepository.indicatorsOf(this.db, id, 1000),
       this.notices ? this.notices.ofCase(id) : Promise.resolve([]),
     ]);
-    return {
+    const view = {
       ...presentCase(actor, c),
       reports: reports.map((r) => ({ id: r.id, org_id: insider || r.org_id === actor.orgId ? r.org_id : null, title: r.title, subtype: r.subtype, received_at: iso(r.received_at), observable_count: r.observable_count })),
       indicators: indicators.map((i) => ({ id: String(i.id), type: i.type, value: i.value, province_code: i.province_code, operator: i.operator })),
@@ -188,6 +189,15 @@ export class IdentificationService {
       })),
       notices: insider ? notices.map((n) => ({ id: n.id, kind: n.kind, state: n.state, measure: n.measure, recipient_org_id: n.recipient_org_id, deadline: iso(n.deadline) })) : [],
     };
+    // Whoever may see a case is a party to it or oversees it: the reporters' identities and the
+    // personal values among its indicators are shown, and the read is audited (Art. 12).
+    const fields = [
+      ...(view.reporting_org_ids?.length ? ['reporting_org_ids'] : []),
+      ...(view.reports.some((r) => r.org_id !== null) ? ['reports.org_id'] : []),
+      ...(view.indicators.some(isPersonalValue) ? ['indicators.value'] : []),
+    ];
+    await this.audit.recordRead(actor, new RestrictedRead('case.get', 'case', id, c.province_code).add(id, fields).entry());
+    return view;
   }
 
   async list(actor: Principal, q: CaseListQuery) {
@@ -208,8 +218,12 @@ export class IdentificationService {
     if (q.queue && isInstitution(actor)) f.assigned_org_id = actor.orgId;
     const rows = await identificationRepository.list(this.db, f);
     const last = rows[rows.length - 1];
+    const items = rows.map((c) => presentCase(actor, c));
+    const read = new RestrictedRead('case.list', 'case', 'list', listProvince(actor));
+    for (const item of items) if (item.reporting_org_ids?.length) read.add(item.id, ['reporting_org_ids']);
+    await this.audit.recordRead(actor, read.entry());
     return {
-      items: rows.map((c) => presentCase(actor, c)),
+      items,
       next: rows.length === limit && last ? encodeCursor(sort, order, last.sort_key, last.id) : null,
     };
   }

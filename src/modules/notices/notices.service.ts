@@ -16,6 +16,7 @@ import type { Principal } from '../auth/principal.js';
 import type { DirectoryCache } from '../decisions/directory-cache.js';
 import { MEASURES, type MeasureCode } from '../decisions/measures.js';
 import type { Severity } from '../identification/case-state.js';
+import { isPersonalValue, listProvince, RestrictedRead } from '../sharing/confidentiality.js';
 import type { WebhooksService } from '../webhooks/webhooks.service.js';
 import { computeDeadline, isWrittenNoticeLate, reminderTimes, writtenNoticeDueAt, type DeadlinePolicy, type Duration } from './deadline-policy.js';
 import {
@@ -294,8 +295,15 @@ export class NoticesService {
     return n;
   }
 
+  /**
+   * A notice's targets may be personal information (a phone number, an e-mail account, a broadband
+   * account to block: Art. 8) and a penalty decision names the person directly responsible: those
+   * who may see the notice must, and their read is audited (Art. 12).
+   */
   async get(actor: Principal, id: string) {
-    return presentNotice(await this.load(actor, id), this.publicUrl);
+    const n = await this.load(actor, id);
+    await this.audit.recordRead(actor, new RestrictedRead('notice.get', 'notice', id, n.province_code).add(id, noticeRestrictedFields(n, false)).entry());
+    return presentNotice(n, this.publicUrl);
   }
 
   async list(actor: Principal, q: { state?: string; kind?: string; case_id?: string; province_code?: string; limit?: number; offset?: number }) {
@@ -304,6 +312,9 @@ export class NoticesService {
     else if (actor.orgKind === 'regulator_national' || actor.orgKind === 'professional_institution') f.province_code = q.province_code;
     else f.recipient_org_id = actor.orgId;
     const rows = await noticesRepository.list(this.db, f);
+    const read = new RestrictedRead('notice.list', 'notice', 'list', listProvince(actor));
+    for (const r of rows) read.add(r.id, noticeRestrictedFields(r, false));
+    await this.audit.recordRead(actor, read.entry());
     return { items: rows.map((r) => presentNotice(r, this.publicUrl)) };
   }
 
@@ -312,13 +323,18 @@ export class NoticesService {
   }
 
   async document(actor: Principal, id: string): Promise<SignedDocument> {
+    return this.signedDocument(actor, id, 'notice.document');
+  }
+
+  private async signedDocument(actor: Principal, id: string, channel: string): Promise<SignedDocument> {
     const n = await this.load(actor, id);
     if (!n.signed) throw conflict('This notice has no written document yet: the unit was notified by phone and the written notice has not been issued', { state: n.state });
+    await this.audit.recordRead(actor, new RestrictedRead(channel, 'notice', id, n.province_code).add(id, noticeRestrictedFields(n, true)).entry());
     return n.signed as SignedDocument;
   }
 
   async print(actor: Principal, id: string, lang: 'zh' | 'en'): Promise<string> {
-    const signed = await this.document(actor, id);
+    const signed = await this.signedDocument(actor, id, 'notice.print');
     const key = await noticesRepository.keyById(this.db, signed.signature.key_id);
     return renderNoticeHtml(signed, lang, { key_fingerprint: key?.fingerprint, public_keys_url: `${this.publicUrl}/.well-known/threatshare-keys.json` });
   }
@@ -498,4 +514,15 @@ export class NoticesService {
       return rows.length;
     });
   }
+}
+
+/**
+ * The restricted content of a notice: personal values among its targets and, in its signed
+ * document, the person directly responsible named by a penalty decision. Names, never values.
+ */
+export function noticeRestrictedFields(n: Pick<NoticeRow, 'targets' | 'signed'>, withDocument: boolean): string[] {
+  const fields: string[] = [];
+  if (((n.targets as { type: string }[] | null) ?? []).some(isPersonalValue)) fields.push('targets.value');
+  if (withDocument && (n.signed as SignedDocument | null)?.document.penalty?.person_name) fields.push('penalty.person_name');
+  return fields;
 }

@@ -29,6 +29,6 @@ export function assertCanEditContacts(p: Principal, org: OrgRow): void {
  * Contacts and resource scopes are personal and business information (Art. 12): regulators,
  * institutions and the organization itself see them; other units see the directory entry only.
  */
-export function canSeeOrgDetails(p: Principal, org: OrgRow): boolean {
+export function canSeeOrgDetails(p: Principal, org: { id: string }): boolean {
   return p.orgId === org.id || isRegulator(p) || isInstitution(p);
 }

@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import { bearer, IdParam, problemResponses } from '../../http/common.schema.js';
 import { principalOf } from '../../http/authenticate.js';
 import type { OrgsService } from './orgs.service.js';
-import { ContactsUpdate, Organization, OrganizationCreate, OrganizationList, OrganizationUpdate, OrgListQuery } from './orgs.schema.js';
+import { ContactsUpdate, Organization, OrganizationCreate, OrganizationList, OrganizationSummary, OrganizationUpdate, OrgListQuery } from './orgs.schema.js';
 import { PROVINCES } from './provinces.js';
 
 export function orgsRoutes(app: FastifyInstance, orgs: OrgsService): void {
@@ -38,6 +38,18 @@ export function orgsRoutes(app: FastifyInstance, orgs: OrgsService): void {
   app.get('/api/v1/organizations/:id', {
     schema: { tags, summary: 'One organization', security: bearer, params: IdParam, response: { 200: Organization, ...problemResponses } },
     handler: async (req) => orgs.get(principalOf(req), (req.params as { id: string }).id),
+  });
+
+  app.get('/api/v1/organizations/:id/summary', {
+    schema: {
+      tags,
+      summary: 'Who an organization is (name, kind, province), without contacts or scopes',
+      description: 'For showing a name: carries no classified field, so reading it writes no audit entry.',
+      security: bearer,
+      params: IdParam,
+      response: { 200: OrganizationSummary, ...problemResponses },
+    },
+    handler: async (req) => orgs.summary((req.params as { id: string }).id),
   });
 
   app.patch('/api/v1/organizations/:id', {

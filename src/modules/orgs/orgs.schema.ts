@@ -124,6 +124,10 @@ export const Organization = Type.Object({
 });
 export type Organization = Static<typeof Organization>;
 
+/** Who an organization is, and nothing classified: what a name in a table needs. */
+export const OrganizationSummary = Type.Pick(Organization, ['id', 'kind', 'name', 'name_en', 'short_code', 'province_code', 'status']);
+export type OrganizationSummary = Static<typeof OrganizationSummary>;
+
 export const OrganizationList = Type.Object({
   items: Type.Array(Organization),
   total: Type.Integer(),

@@ -5,10 +5,11 @@ import { isUniqueViolation } from '../../db/database.js';
 import { notFound, validationFailed, type ProblemDetail, Problem } from '../../lib/problem.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { Principal } from '../auth/principal.js';
-import { assertCanCreateOrg, assertCanEditContacts, assertCanUpdateOrg } from './orgs.policy.js';
+import { listProvince, restrictedFieldsPresent, RestrictedRead } from '../sharing/confidentiality.js';
+import { assertCanCreateOrg, assertCanEditContacts, assertCanUpdateOrg, canSeeOrgDetails } from './orgs.policy.js';
 import { presentOrganization } from './orgs.presenter.js';
 import { orgsRepository, type OrgRow } from './orgs.repository.js';
-import type { ContactsUpdate, Organization, OrganizationCreate, OrganizationUpdate, OrgListQuery } from './orgs.schema.js';
+import type { ContactsUpdate, Organization, OrganizationCreate, OrganizationSummary, OrganizationUpdate, OrgListQuery } from './orgs.schema.js';
 import { provinceByCode } from './provinces.js';
 import { normalizeScope, type ScopeKind } from './scope-rules.js';
 
@@ -81,10 +82,30 @@ export class OrgsService {
       throw err;
     }
     this.generation++;
-    return this.get(actor, id);
+    return this.view(actor, id);
   }
 
+  /**
+   * One organization as its reader may see it: contacts and scopes only for those entitled
+   * (orgs.policy.ts), and that read is in the audit log (Art. 12), the organization's own included.
+   */
   async get(actor: Principal | null, id: string): Promise<Organization> {
+    const view = await this.view(actor, id);
+    if (actor && canSeeOrgDetails(actor, view)) {
+      await this.audit.recordRead(actor, new RestrictedRead('organization.get', 'organization', id, view.province_code).add(id, restrictedFieldsPresent('organization', view)).entry());
+    }
+    return view;
+  }
+
+  /** Who an organization is (name, kind, province): nothing classified, so no read entry. */
+  async summary(id: string): Promise<OrganizationSummary> {
+    const org = await orgsRepository.get(this.db, id);
+    if (!org) throw notFound('Organization');
+    return { id: org.id, kind: org.kind as OrganizationSummary['kind'], name: org.name, name_en: org.name_en, short_code: org.short_code, province_code: org.province_code, status: org.status };
+  }
+
+  /** The record as `get` shows it, without a read entry: the answer to a change the writer made. */
+  private async view(actor: Principal | null, id: string): Promise<Organization> {
     const org = await orgsRepository.get(this.db, id);
     if (!org) throw notFound('Organization');
     const scopes = await orgsRepository.scopesOf(this.db, [id]);
@@ -108,7 +129,12 @@ export class OrgsService {
       offset: query.offset ?? 0,
     });
     const scopes = await orgsRepository.scopesOf(this.db, items.map((o) => o.id));
-    return { items: items.map((o) => presentOrganization(actor, o, scopes)), total };
+    const views = items.map((o) => presentOrganization(actor, o, scopes));
+    // One entry for the page, naming the organizations whose contacts or scopes it carried.
+    const read = new RestrictedRead('organization.list', 'organization', 'list', listProvince(actor));
+    for (const v of views) if (canSeeOrgDetails(actor, v)) read.add(v.id, restrictedFieldsPresent('organization', v));
+    await this.audit.recordRead(actor, read.entry());
+    return { items: views, total };
   }
 
   async update(actor: Principal, id: string, patch: OrganizationUpdate): Promise<Organization> {
@@ -130,7 +156,7 @@ export class OrgsService {
       });
     });
     this.generation++;
-    return this.get(actor, id);
+    return this.view(actor, id);
   }
 
   async updateContacts(actor: Principal, id: string, patch: ContactsUpdate): Promise<Organization> {
@@ -149,7 +175,7 @@ export class OrgsService {
       });
     });
     this.generation++;
-    return this.get(actor, id);
+    return this.view(actor, id);
   }
 
   async count(): Promise<number> {

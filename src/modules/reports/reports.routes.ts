@@ -1,11 +1,11 @@
 /** HTTP for reports, bulk imports, evidence and the Article 2 taxonomy. */
-import { createInterface } from 'node:readline';
 import { Transform, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { bearer, IdParam, problemResponses } from '../../http/common.schema.js';
 import { principalOf } from '../../http/authenticate.js';
+import { lineBatches } from '../../lib/line-batches.js';
 import { Problem, validationFailed } from '../../lib/problem.js';
 import type { EvidenceService } from './evidence.service.js';
 import type { ImportsService } from './imports.service.js';
@@ -24,7 +24,7 @@ function idempotencyKey(req: FastifyRequest): string | undefined {
 }
 
 /** Lines of a (possibly gzip-encoded) body, refusing it past `limit` bytes. */
-export function bodyLines(stream: Readable, gzip: boolean, limit: number): AsyncIterable<string> {
+export function bodyLines(stream: Readable, gzip: boolean, limit: number): AsyncIterable<string[]> {
   let seen = 0;
   const counter = new Transform({
     transform(chunk: Buffer, _enc, cb) {
@@ -35,10 +35,8 @@ export function bodyLines(stream: Readable, gzip: boolean, limit: number): Async
   });
   const source = gzip ? stream.pipe(createGunzip()) : stream;
   source.on('error', (e) => counter.destroy(e));
-  // Take the iterator now: readline drops lines emitted before iteration starts, and the body
-  // flows while the import's transaction begins.
-  const it = createInterface({ input: source.pipe(counter), crlfDelay: Infinity })[Symbol.asyncIterator]();
-  return { [Symbol.asyncIterator]: () => it };
+  // The piped stream holds the body (back-pressure) until the import reads it.
+  return lineBatches(source.pipe(counter));
 }
 
 function formatOf(req: FastifyRequest, explicit?: BulkFormat): BulkFormat {

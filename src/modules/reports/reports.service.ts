@@ -14,6 +14,7 @@ import type { Principal } from '../auth/principal.js';
 import type { IndicatorsService, IntakeItem } from '../indicators/indicators.service.js';
 import { normalizeObservable } from '../indicators/normalize.js';
 import { provinceByCode } from '../orgs/provinces.js';
+import { isPersonalValue, listProvince, restrictedFieldsPresent, RestrictedRead } from '../sharing/confidentiality.js';
 import { presentReport } from './reports.presenter.js';
 import { assertCanSubmit, canSeeReport } from './reports.policy.js';
 import { reportsRepository, type ReportRow } from './reports.repository.js';
@@ -184,11 +185,21 @@ export class ReportsService {
     return existing.receipt as ReportReceipt;
   }
 
+  /**
+   * One report as its reader may see it. Whoever may see a report is entitled to its restricted
+   * fields (reports.policy.ts), so the read is in the audit log (Art. 12), own reports included.
+   */
   async get(actor: Principal, id: string): Promise<Report & { observables: { id: string; type: string; value: string }[] }> {
     const r = await reportsRepository.get(this.db, id);
     if (!r || !canSeeReport(actor, r)) throw notFound('Report');
     const obs = await reportsRepository.observablesOf(this.db, id);
-    return { ...presentReport(actor, r), observables: obs.map((o) => ({ id: String(o.id), type: o.type, value: o.value })) };
+    const view = { ...presentReport(actor, r), observables: obs.map((o) => ({ id: String(o.id), type: o.type, value: o.value })) };
+    const read = new RestrictedRead('report.get', 'report', id, r.province_code).add(id, [
+      ...restrictedFieldsPresent('report', view),
+      ...(view.observables.some(isPersonalValue) ? ['observables.value'] : []),
+    ], r.tlp);
+    await this.audit.recordRead(actor, read.entry());
+    return view;
   }
 
   async getRow(id: string): Promise<ReportRow | undefined> {
@@ -218,8 +229,13 @@ export class ReportsService {
     }
     const rows = await reportsRepository.list(this.db, f);
     const last = rows[rows.length - 1];
+    const items = rows.map((r) => presentReport(actor, r));
+    // One entry for the page, naming the reports whose restricted fields it carried.
+    const read = new RestrictedRead('report.list', 'report', 'list', listProvince(actor));
+    for (const item of items) read.add(item.id, restrictedFieldsPresent('report', item), item.tlp);
+    await this.audit.recordRead(actor, read.entry());
     return {
-      items: rows.map((r) => presentReport(actor, r)),
+      items,
       next: rows.length === limit && last ? encodeCursor(sort, order, last.sort_key, last.id) : null,
     };
   }

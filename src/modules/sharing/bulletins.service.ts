@@ -11,7 +11,7 @@ import type { Db } from '../../db/database.js';
 import { forbidden, notFound, validationFailed } from '../../lib/problem.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { isNationalRegulator, isRegulator, UNIT_KINDS, type Principal } from '../auth/principal.js';
-import { isEntitledToRestricted, redactRecord, restrictedFieldsRevealed } from './confidentiality.js';
+import { isEntitledToRestricted, listProvince, redactRecord, RestrictedRead, restrictedFieldsRevealed } from './confidentiality.js';
 import { assertCanSendBulletin } from './sharing.policy.js';
 import { sharingRepository, type BulletinRow } from './sharing.repository.js';
 import type { SubscriptionsService } from './subscriptions.service.js';
@@ -105,23 +105,25 @@ export class BulletinsService {
     const mine = isSender || oversees ? null : await sharingRepository.recipient(this.db, id, p.orgId);
     if (!isSender && !oversees && !mine) throw notFound('Bulletin');
     const indicators = await sharingRepository.indicatorsByIds(this.db, b.indicator_ids.map(Number));
-    const revealed: string[] = [];
+    // A TLP:AMBER-or-stricter bulletin, or a personal value shown, is a restricted read (Art. 12).
+    const read = new RestrictedRead('bulletin.get', 'bulletin', id, b.province_code).add(id, [], b.tlp);
     const shown = indicators.map((i) => {
       const entitled = isEntitledToRestricted(p, { org_ids: [i.responsible_org_id] });
       const view = { id: String(i.id), type: i.type, value: i.value, category: i.category, subtype: i.subtype, tlp: i.tlp, status: i.status };
-      revealed.push(...restrictedFieldsRevealed('indicator', view, entitled).map((f) => `indicator:${i.id}.${f}`));
+      read.add(id, restrictedFieldsRevealed('indicator', view, entitled), null, 'indicators');
       return redactRecord('indicator', view, entitled);
     });
+    const restricted = read.entry();
     let readAt = mine?.read_at ?? null;
     const firstRead = mine && !mine.read_at;
-    if (firstRead || revealed.length > 0) {
+    if (firstRead || restricted) {
       await this.db.transaction().execute(async (tx) => {
         if (firstRead) {
           readAt = new Date();
           await sharingRepository.markRead(tx, id, p.orgId, p.userId, readAt);
           await this.audit.record(tx, p, { action: 'bulletin.read', object_type: 'bulletin', object_id: id, province_code: b.province_code });
         }
-        if (revealed.length > 0) await this.audit.record(tx, p, { action: 'restricted.read', object_type: 'bulletin', object_id: id, data: { fields: revealed } });
+        if (restricted) await this.audit.record(tx, p, restricted);
       });
     }
     const receipts = isSender || oversees ? await sharingRepository.recipients(this.db, id) : null;
@@ -135,6 +137,9 @@ export class BulletinsService {
       province_code: p.orgKind === 'regulator_provincial' ? p.provinceCode : null,
       limit,
     });
+    const read = new RestrictedRead('bulletin.list', 'bulletin', 'list', listProvince(p));
+    for (const b of rows) read.add(b.id, [], b.tlp);
+    await this.audit.recordRead(p, read.entry());
     return rows.map((b) => ({
       id: b.id,
       title: b.title,

@@ -2,7 +2,18 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import type { Principal } from '../auth/principal.js';
-import { FIELD_CLASSIFICATION, isEntitledToRestricted, redactRecord, REDACTED, restrictedFieldsPresent, restrictedFieldsRevealed } from './confidentiality.js';
+import { storedAudienceTlp } from '../stix/stix.service.js';
+import {
+  FIELD_CLASSIFICATION,
+  isEntitledToRestricted,
+  isRestrictedTlp,
+  redactRecord,
+  REDACTED,
+  RESTRICTED_READ_ID_CAP,
+  RestrictedRead,
+  restrictedFieldsPresent,
+  restrictedFieldsRevealed,
+} from './confidentiality.js';
 import { feedAudienceOf, isInFeed, policyAllows } from './feed-audience.js';
 import { releaseMachine } from './release-state.js';
 
@@ -76,6 +87,43 @@ describe('field classification and redaction (Art. 12)', () => {
     assert.equal(isEntitledToRestricted(principal('internet_company'), { org_ids: ['org-x'] }), true);
     assert.equal(isEntitledToRestricted(principal('internet_company'), { org_ids: ['other', null] }), false);
     assert.ok(Object.keys(FIELD_CLASSIFICATION).length >= 4);
+  });
+});
+
+describe('the audit entry of a restricted read (Art. 12)', () => {
+  test('one entry for many records: field names, amber-or-stricter markings, ids capped, the true count', () => {
+    const read = new RestrictedRead('report.list', 'report', 'list', '440000');
+    for (let i = 0; i < RESTRICTED_READ_ID_CAP + 20; i++) read.add(`r${i}`, ['affected_party', 'org_id'], i % 2 ? 'amber' : 'green');
+    read.add('r0', ['description']); // the same record again: counted once
+    const e = read.entry()!;
+    assert.equal(e.action, 'restricted.read');
+    assert.deepEqual([e.object_type, e.object_id, e.province_code], ['report', 'list', '440000']);
+    const data = e.data as { channel: string; fields: string[]; tlp: string[]; count: number; ids: string[]; ids_truncated?: boolean };
+    assert.equal(data.channel, 'report.list');
+    assert.deepEqual(data.fields, ['affected_party', 'description', 'org_id']);
+    assert.deepEqual(data.tlp, ['amber']);
+    assert.equal(data.count, RESTRICTED_READ_ID_CAP + 20);
+    assert.equal(data.ids.length, RESTRICTED_READ_ID_CAP);
+    assert.equal(data.ids_truncated, true);
+  });
+
+  test('nothing restricted read, nothing written: CLEAR and GREEN records without classified fields', () => {
+    const read = new RestrictedRead('taxii.objects', 'taxii_collection', 'c');
+    for (const tlp of ['clear', 'green', null, undefined, 'unknown']) read.add('x', [], tlp);
+    assert.equal(read.entry(), null);
+    assert.deepEqual(['clear', 'green', 'amber', 'amber+strict', 'red'].map(isRestrictedTlp), [false, false, true, true, true]);
+    assert.deepEqual(new RestrictedRead('case.get', 'case', 'c').add('c', ['value'], null, 'indicators').fields, ['indicators.value']);
+  });
+
+  test('an empty field reveals nothing', () => {
+    assert.deepEqual(restrictedFieldsPresent('report', { description: '', affected_party: null, org_id: 'o', evidence_sha256: [] }), ['org_id']);
+  });
+
+  test('a personal indicator value is stored for the TLP:AMBER audience at least, whatever its marking', () => {
+    for (const type of ['email', 'phone', 'broadband_account']) {
+      assert.deepEqual(['clear', 'green', 'amber', 'amber+strict', 'red'].map((t) => storedAudienceTlp(type, t)), ['amber', 'amber', 'amber', 'amber+strict', 'red'], type);
+    }
+    assert.equal(storedAudienceTlp('domain', 'green'), 'green');
   });
 });
 

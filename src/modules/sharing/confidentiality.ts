@@ -4,9 +4,11 @@
  * information or trade secrets; one function redacts them for an audience that is not entitled to
  * them. Every presenter that sends something out of the platform to an audience (bulletins,
  * releases, webhooks and the event stream, feeds) goes through `redactRecord`, and the reads that
- * do reveal a restricted field are named by `restrictedFieldsRevealed` so the service can write them
- * to the audit log.
+ * do reveal a restricted field (or a TLP:AMBER-or-stricter object) are collected by a
+ * `RestrictedRead`, which the service writes to the audit log as one `restricted.read` entry per
+ * request (docs/sharing.md lists the channels).
  */
+import type { AuditInput } from '../audit/audit.service.js';
 import { isInstitution, isRegulator, type Principal } from '../auth/principal.js';
 
 export type Classification = 'personal_information' | 'trade_secret';
@@ -58,12 +60,12 @@ export function isEntitledToRestricted(p: Principal | null, owner: { org_ids?: r
   return (owner.org_ids ?? []).some((id) => id !== null && id === p.orgId);
 }
 
-/** The classified paths of a record type that are present (non-null) in `obj`. */
+/** The classified paths of a record type that are present (not null, not empty) in `obj`. */
 export function restrictedFieldsPresent(kind: ClassifiedRecord, obj: Record<string, unknown>): string[] {
   const present: string[] = [];
   for (const path of Object.keys(FIELD_CLASSIFICATION[kind])) {
     if (kind === 'indicator' && path === 'value' && !PERSONAL_INDICATOR_TYPES.has(String(obj.type))) continue;
-    if (readPath(obj, path).some((v) => v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0))) present.push(path);
+    if (readPath(obj, path).some((v) => v !== undefined && v !== null && v !== '' && !(Array.isArray(v) && v.length === 0))) present.push(path);
   }
   return present;
 }
@@ -82,6 +84,95 @@ export function redactRecord<T extends Record<string, unknown>>(kind: Classified
 /** What an entitled read revealed, for the audit entry (Art. 12: every read of restricted data). */
 export function restrictedFieldsRevealed(kind: ClassifiedRecord, obj: Record<string, unknown>, entitled: boolean): string[] {
   return entitled ? restrictedFieldsPresent(kind, obj) : [];
+}
+
+/** TLP 2.0 markings whose objects are restricted: limited disclosure, or named recipients only. */
+export const RESTRICTED_TLPS: ReadonlySet<string> = new Set(['amber', 'amber+strict', 'red']);
+
+export const isRestrictedTlp = (tlp: string | null | undefined): boolean => typeof tlp === 'string' && RESTRICTED_TLPS.has(tlp);
+
+/** The value of a `{type, value}` target or observable is personal information for these types. */
+export const isPersonalValue = (o: { type: string }): boolean => PERSONAL_INDICATOR_TYPES.has(o.type);
+
+/** The province a list read is filed under in the audit log: a provincial reader's own, else national. */
+export const listProvince = (p: Principal | null): string | null => (p?.orgKind === 'regulator_provincial' ? p.provinceCode : null);
+
+/** Most record ids one `restricted.read` entry names; `count` always says how many were read. */
+export const RESTRICTED_READ_ID_CAP = 100;
+
+/**
+ * One read of restricted data by an entitled reader (Art. 12: an audit trail of every read of
+ * restricted data), collected while a view is built and written as one audit entry per request
+ * (a list page, a TAXII page, an export: one entry, never one per row). It holds the names of the
+ * classified fields, the TLP markings and the ids of the records read, never their values.
+ */
+export class RestrictedRead {
+  private readonly fieldSet = new Set<string>();
+  private readonly tlpSet = new Set<string>();
+  private readonly idList: string[] = [];
+  private readonly idSet = new Set<string>();
+  private records = 0;
+
+  /**
+   * @param channel the view that revealed them (`report.get`, `taxii.objects`, ...)
+   * @param object_type the record type, or of the list's records
+   * @param object_id the record, or what the list is (`list`, a collection, an export format)
+   */
+  constructor(
+    readonly channel: string,
+    readonly object_type: string,
+    readonly object_id: string,
+    readonly province_code: string | null = null,
+  ) {}
+
+  /**
+   * Notes one record of the view: the classified fields it revealed (prefixed with `prefix.` when
+   * the record sits inside another, as a case's indicators do) and its TLP if amber or stricter.
+   * A record that revealed neither is not counted.
+   */
+  add(id: string | number, fields: readonly string[], tlp?: string | null, prefix?: string): this {
+    const restrictedTlp = isRestrictedTlp(tlp);
+    if (fields.length === 0 && !restrictedTlp) return this;
+    for (const f of fields) this.fieldSet.add(prefix ? `${prefix}.${f}` : f);
+    if (restrictedTlp) this.tlpSet.add(tlp!);
+    // Only the named ids are remembered, so a million-row export holds a hundred: a record added
+    // again after the cap (no view does that) would be counted twice.
+    const key = String(id);
+    if (this.idSet.has(key)) return this;
+    this.records++;
+    if (this.idList.length < RESTRICTED_READ_ID_CAP) {
+      this.idList.push(key);
+      this.idSet.add(key);
+    }
+    return this;
+  }
+
+  get isEmpty(): boolean {
+    return this.records === 0;
+  }
+
+  get fields(): string[] {
+    return [...this.fieldSet].sort();
+  }
+
+  /** The audit entry, or null when nothing restricted was read. */
+  entry(): AuditInput | null {
+    if (this.isEmpty) return null;
+    return {
+      action: 'restricted.read',
+      object_type: this.object_type,
+      object_id: this.object_id,
+      province_code: this.province_code,
+      data: {
+        channel: this.channel,
+        fields: this.fields,
+        tlp: [...this.tlpSet].sort(),
+        count: this.records,
+        ids: this.idList,
+        ...(this.records > this.idList.length ? { ids_truncated: true } : {}),
+      },
+    };
+  }
 }
 
 function readPath(obj: unknown, path: string): unknown[] {

@@ -77,8 +77,7 @@ export function stixRoutes(app: FastifyInstance, deps: { stix: StixService; indi
     },
     handler: async (req, reply) => {
       const id = Number((req.params as { id: string }).id);
-      await deps.indicators.detail(principalOf(req), id); // visibility (TLP, province, responsible unit), 404 otherwise
-      return reply.header('content-type', STIX_MEDIA_TYPE).send(Buffer.from(JSON.stringify(await stix.indicatorBundle(id))));
+      return reply.header('content-type', STIX_MEDIA_TYPE).send(Buffer.from(JSON.stringify(await stix.indicatorBundle(principalOf(req), id))));
     },
   });
 

@@ -23,6 +23,7 @@ import type { IndicatorRow } from '../indicators/indicators.repository.js';
 import { normalizeObservable } from '../indicators/normalize.js';
 import { reportsRepository, type ReportRow } from '../reports/reports.repository.js';
 import { isSubtypeOf, THREAT_CATEGORIES, type ThreatCategory } from '../reports/taxonomy.js';
+import { PERSONAL_INDICATOR_TYPES, RestrictedRead, restrictedFieldsRevealed } from '../sharing/confidentiality.js';
 import { caseToStix, indicatorToStix, organizationToIdentity, toBundle } from './stix-export.js';
 import { extensionDefinition, platformIdentity } from './stix-extension.js';
 import { computeScoId } from './stix-ids.js';
@@ -142,6 +143,18 @@ export function organizationRecordOf(row: OrganizationSource): OrganizationRecor
   };
 }
 
+/**
+ * The audience a derived indicator is stored for (the `tlp` column that TAXII collections and
+ * canReadStixObject filter on). A personal value (an e-mail address, a phone number, a broadband
+ * account: Art. 12) goes only to those entitled to it, so however it is marked (the object keeps its
+ * own TLP marking) it is stored for the TLP:AMBER audience at least: the ministry and the
+ * institutions, the province's regulator and the responsible unit, never the TLP:GREEN community.
+ */
+export function storedAudienceTlp(type: string, tlp: string): string {
+  if (!PERSONAL_INDICATOR_TYPES.has(type)) return tlp;
+  return TLP_LEVELS.indexOf(tlp as Tlp) < TLP_LEVELS.indexOf('amber') ? 'amber' : tlp;
+}
+
 /** The stored rows of one indicator: its SCO, indicator and based-on (or its vulnerability). */
 export function derivedIndicatorRows(row: IndicatorSource): StixObjectInsert[] {
   return indicatorToStix(indicatorRecordOf(row)).map((o) => ({
@@ -150,7 +163,7 @@ export function derivedIndicatorRows(row: IndicatorSource): StixObjectInsert[] {
     spec_version: '2.1',
     version: versionOf(o),
     superseded: false,
-    tlp: row.tlp,
+    tlp: storedAudienceTlp(row.type, row.tlp),
     province_code: row.province_code,
     owner_org_id: null,
     responsible_org_id: row.responsible_org_id,
@@ -604,11 +617,20 @@ export class StixService {
   // ---------------------------------------------------------------------------------------------
   // STIX out: reads
 
-  /** One indicator of the store as a self-contained bundle (the caller checked visibility). */
-  async indicatorBundle(id: number): Promise<StixBundle> {
+  /**
+   * One indicator of the store as a self-contained bundle, if `actor` may see it. A personal value
+   * (Art. 12) cannot be redacted inside a valid SCO, so it goes only to those entitled to it; the
+   * read of a personal value or of a TLP:AMBER-or-stricter indicator is audited.
+   */
+  async indicatorBundle(actor: Principal, id: number): Promise<StixBundle> {
+    const { indicator, entitled } = await this.indicators.visibleTo(actor, id);
+    if (PERSONAL_INDICATOR_TYPES.has(indicator.type) && !entitled) throw notFound('Indicator');
     const [row] = await stixRepository.indicatorsByIds(this.db, [id]);
     if (!row) throw notFound('Indicator');
-    return toBundle(indicatorToStix(indicatorRecordOf(row)), { extension: { base_url: this.publicUrl } });
+    const bundle = toBundle(indicatorToStix(indicatorRecordOf(row)), { extension: { base_url: this.publicUrl } });
+    const fields = restrictedFieldsRevealed('indicator', { type: row.type, value: row.value }, entitled);
+    await this.audit.recordRead(actor, new RestrictedRead('stix.indicator', 'indicator', String(id), row.province_code).add(id, fields, row.tlp).entry());
+    return bundle;
   }
 
   async organizationBundle(id: string): Promise<StixBundle> {
@@ -623,6 +645,10 @@ export class StixService {
     await this.syncIfStale();
     const rows = (await stixRepository.rowsOf(this.db, id, all)).filter((r) => canReadStixObject(actor, r));
     if (rows.length === 0) throw notFound('STIX object');
+    // TLP:AMBER and stricter objects are restricted (TLP 2.0): their read is audited (Art. 12).
+    const read = new RestrictedRead('stix.object', 'stix_object', id);
+    for (const r of rows) read.add(`${r.id}@${r.version ?? r.date_added}`, [], r.tlp);
+    await this.audit.recordRead(actor, read.entry());
     return `{"type":"bundle","id":"bundle--${randomUUID()}","objects":[${rows.map((r) => r.json).join(',')}]}`;
   }
 

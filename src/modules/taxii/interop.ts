@@ -23,7 +23,7 @@ export interface Interop {
 export function createInterop(deps: { config: Config; handle: DatabaseHandle; audit: AuditService; indicators: IndicatorsService }): Interop {
   const stix = new StixService(deps.handle, deps.audit, deps.indicators, deps.config.publicUrl);
   const taxii = new TaxiiService(deps.handle, stix, deps.audit, { publicUrl: deps.config.publicUrl, maxContentLength: deps.config.importLimit });
-  return { stix, taxii, misp: new MispFeedService(deps.handle.db) };
+  return { stix, taxii, misp: new MispFeedService(deps.handle.db, deps.audit) };
 }
 
 export function interopRoutes(app: FastifyInstance, c: { config: Config; indicators: IndicatorsService; interop: Interop }): void {

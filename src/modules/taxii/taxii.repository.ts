@@ -35,6 +35,8 @@ export interface PageRow {
   date_added: string;
   /** modified/created, else date_added (TAXII 2.1 §3.6 for objects without either). */
   version: string;
+  /** The object's TLP 2.0 marking: reads of amber and stricter are audited (Art. 12). */
+  tlp: string;
   json: string;
 }
 
@@ -89,7 +91,7 @@ export function pageSql(q: PageQuery): RawBuilder<PageRow> {
   }
   return sql<PageRow>`
     WITH k AS (${keys})
-    SELECT s.seq, s.id, s.type, ${ISO('s.date_added')} AS date_added, ${ISO('coalesce(s.version, s.date_added)')} AS version, s.json
+    SELECT s.seq, s.id, s.type, ${ISO('s.date_added')} AS date_added, ${ISO('coalesce(s.version, s.date_added)')} AS version, s.tlp, s.json
     FROM k JOIN stix_objects s ON s.seq = k.seq
     ORDER BY k.date_added, k.seq`;
 }

@@ -10,6 +10,7 @@ import type { DatabaseHandle } from '../../db/database.js';
 import { forbidden, notFound, validationFailed } from '../../lib/problem.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { isNationalRegulator, type Principal } from '../auth/principal.js';
+import { listProvince, RestrictedRead } from '../sharing/confidentiality.js';
 import type { StixAudience, StixService } from '../stix/stix.service.js';
 import {
   canReadCollection,
@@ -168,7 +169,19 @@ export class TaxiiService {
     const c = await this.readable(p, collectionId);
     const f = filterOf(query, OBJECTS_PARAMS);
     const { rows, more, next } = await this.pageRows(c, f, `${c.id}|objects`);
+    await this.auditPage(p, 'taxii.objects', c, rows);
     return this.envelope(rows, more, next);
+  }
+
+  /**
+   * A page that carries TLP:AMBER-or-stricter objects is a read of restricted objects (TLP 2.0,
+   * Art. 12): one audit entry for the page, naming them (capped). A page of CLEAR and GREEN only
+   * writes nothing. Manifests and version lists carry no content and are not audited.
+   */
+  private async auditPage(p: Principal, channel: string, c: CollectionDef, rows: readonly PageRow[]): Promise<void> {
+    const read = new RestrictedRead(channel, 'taxii_collection', c.id, listProvince(p));
+    for (const r of rows) read.add(`${r.id}@${r.version}`, [], r.tlp);
+    await this.audit.recordRead(p, read.entry());
   }
 
   async manifest(p: Principal, collectionId: string, query: Record<string, unknown>): Promise<TaxiiPage> {
@@ -188,6 +201,7 @@ export class TaxiiService {
     const f = { ...filterOf(query, OBJECT_PARAMS), ids: [objectId] };
     const { rows, more, next } = await this.pageRows(c, f, `${c.id}|object|${objectId}`);
     if (rows.length === 0 && f.next === null && f.added_after === null) throw notFound('Object');
+    await this.auditPage(p, 'taxii.object', c, rows);
     return this.envelope(rows, more, next);
   }
 

@@ -83,13 +83,18 @@ export interface Indicator {
   responsible_org_id?: string | null;
 }
 
-export interface Organization {
+/** GET /api/v1/organizations/{id}/summary */
+export interface OrganizationSummary {
   id: string;
   kind: string;
   name: string;
   name_en: string | null;
   short_code: string;
   province_code: string | null;
+  status: string;
+}
+
+export interface Organization extends OrganizationSummary {
   province_name: string | null;
   operator: string | null;
   responsible_department: string;
@@ -98,7 +103,6 @@ export interface Organization {
   is_cii: boolean;
   is_party_government: boolean;
   categories: string[];
-  status: string;
   scopes: { kind: string; value: string }[];
   updated_at: string;
 }
