@@ -5,6 +5,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Problem, PROBLEM_CODES, type ProblemCode, type ProblemDetail } from '../lib/problem.js';
 import { ajvErrorsToDetails, collapseUnionErrors } from './validation.js';
+import { isDatabaseBusy } from '../db/database.js';
 
 export function problemBody(code: ProblemCode, message: string, instance: string, extra: { field?: string; errors?: ProblemDetail[]; [k: string]: unknown } = {}) {
   const { status, title } = PROBLEM_CODES[code];
@@ -55,6 +56,10 @@ export function registerProblemHandler(app: FastifyInstance): void {
     if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
       const code: ProblemCode = fe.statusCode === 404 ? 'not_found' : fe.statusCode === 413 ? 'payload_too_large' : fe.statusCode === 415 ? 'unsupported_media_type' : fe.statusCode === 406 ? 'not_acceptable' : 'validation_failed';
       return sendProblem(reply, code, err.message);
+    }
+    if (isDatabaseBusy(err)) {
+      request.log.warn({ err }, 'database busy');
+      return sendProblem(reply, 'unavailable', 'The database is too busy to take this now; nothing was changed, try again shortly');
     }
     request.log.error({ err }, 'unhandled error');
     return sendProblem(reply, 'internal_error', 'Something went wrong on our side; it has been logged');

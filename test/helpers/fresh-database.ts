@@ -16,7 +16,7 @@ export async function openFreshDatabase(prefix: string): Promise<{ handle: Datab
   await admin.end();
   const url = new URL(TEST_DATABASE_URL);
   url.pathname = `/${name}`;
-  const handle = await openDatabase({ databaseUrl: url.toString(), poolSize: 4 });
+  const handle = await openDatabase({ databaseUrl: url.toString(), poolSize: 8 });
   return {
     handle,
     async drop() {

@@ -27,7 +27,7 @@ export interface Harness {
 export async function startHarness(overrides: Partial<Config> = {}): Promise<Harness> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'threatshare-test-'));
   const config: Config = { ...loadConfig({ DATA_DIR: dataDir }), ...overrides };
-  const handle = await openDatabase({ databaseUrl: TEST_DATABASE_URL, dataDir: null, poolSize: 4 });
+  const handle = await openDatabase({ databaseUrl: TEST_DATABASE_URL, dataDir: null, poolSize: 8 });
   const c = await createContainer(config, { handle });
   const app = await buildApp(c);
   await app.ready();

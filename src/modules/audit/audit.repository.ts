@@ -1,4 +1,5 @@
 /** Every SQL statement of the audit log. */
+import { sql } from 'kysely';
 import type { Executor } from '../../db/database.js';
 import type { AuditEntry } from './audit-chain.js';
 
@@ -24,9 +25,17 @@ function toEntry(row: any): StoredAuditEntry {
   };
 }
 
+/** The longest an append waits for the chain head (the longest legitimate holder, a sweep of hundreds of notices, takes seconds). */
+const HEAD_LOCK_TIMEOUT = '30s';
+
 export const auditRepository = {
-  /** Locks the chain head for the rest of the transaction: appends are serialized here. */
+  /**
+   * Locks the chain head for the rest of the transaction: appends are serialized here. The wait is
+   * bounded (HEAD_LOCK_TIMEOUT, then SQLSTATE 55P03, answered as 503): a holder that never
+   * commits must not stop every other writer of the platform with it.
+   */
   async lockHead(tx: Executor): Promise<{ seq: number; hash: string }> {
+    await sql.raw(`SET LOCAL lock_timeout = '${HEAD_LOCK_TIMEOUT}'`).execute(tx);
     const head = await tx.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).forUpdate().executeTakeFirstOrThrow();
     return { seq: Number(head.seq), hash: head.hash };
   },
