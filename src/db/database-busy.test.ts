@@ -66,6 +66,20 @@ describe(`a busy database (${dbLabel})`, () => {
     assert.equal(isDatabaseBusy(Object.assign(new Error('duplicate key'), { code: '23505' })), false);
   });
 
+  test('a pooled connection the server ends takes neither the process nor the pool with it', { skip: !TEST_DATABASE_URL && 'PGlite has no server to end a connection' }, async () => {
+    const pid = (await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(handle.db)).rows[0].pid;
+    // The connection is idle in the pool now; another session ends it, as an administrator would.
+    const admin = await openDatabase({ databaseUrl: TEST_DATABASE_URL, poolSize: 1 });
+    try {
+      await sql`SELECT pg_terminate_backend(${pid})`.execute(admin.db);
+    } finally {
+      await admin.close();
+    }
+    await new Promise((r) => setTimeout(r, 100)); // the 'error' event arrives; unhandled, it would end this process
+    const r = await sql<{ one: number }>`SELECT 1 AS one`.execute(handle.db);
+    assert.equal(r.rows[0].one, 1, 'the next query gets a live connection');
+  });
+
   test('the API answers a busy database with 503 problem+json and the code "unavailable"', async () => {
     const app = Fastify();
     registerProblemHandler(app);

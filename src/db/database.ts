@@ -110,6 +110,11 @@ async function openPostgres(url: string, poolSize: number, poolWaitMs: number): 
   // transaction that holds the audit chain's head while it waits for a second connection, with the
   // pool's others all waiting for that head, would otherwise never end.
   const pool = new pg.Pool({ connectionString: url, max: poolSize, types: types as any, connectionTimeoutMillis: poolWaitMs });
+  // A connection the server ends (a restart, an administrator, a dropped database) must not take
+  // the process with it: without a listener, node-postgres raises its 'error' event as an uncaught
+  // exception. The pool discards such a client; a query that was running on it fails on its own.
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   // Fail fast with a clear message when the server is not there.
   const probe = await pool.connect();
   probe.release();
