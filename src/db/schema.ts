@@ -146,6 +146,15 @@ export interface SightingsTable {
   seen_at: Timestamp;
 }
 
+/** A run of consecutive indicator ids that one bulk import wrote: one sighting each (migration 0008). */
+export interface SightingRangesTable {
+  report_id: string;
+  org_id: string;
+  seen_at: Timestamp;
+  first_id: number;
+  last_id: number;
+}
+
 export interface ImportsTable {
   id: string;
   org_id: string;
@@ -249,7 +258,10 @@ export interface Database extends WorkflowTables {
   evidence_access: EvidenceAccessTable;
   reports: ReportsTable;
   indicators: IndicatorsTable;
+  /** A view (read only): sighting_rows and the sighting_ranges expanded, one row per value and report. */
   sightings: SightingsTable;
+  sighting_rows: SightingsTable;
+  sighting_ranges: SightingRangesTable;
   imports: ImportsTable;
   audit_events: AuditEventsTable;
   audit_head: AuditHeadTable;

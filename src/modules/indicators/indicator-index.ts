@@ -39,10 +39,31 @@ function intern<T extends string | null>(s: T): T {
   return s;
 }
 
+/**
+ * New values of a bulk import made into entries before their ids are known (`stage`, while the
+ * database writes the previous chunk), completed with their ids (`setIds`) and published after
+ * commit (`publishStaged`) at the cost of a few array pushes.
+ */
+export interface StagedEntries {
+  entries: IndexedIndicator[];
+  byType: Map<string, Map<string, IndexedIndicator>>;
+}
+
+/** Entries folded from published layers into the main maps per turn of the event loop. */
+const MERGE_SLICE = 20_000;
+
 export class IndicatorIndex {
   /** One map per type, keyed by canonical value: no key to concatenate per lookup or write. */
   private readonly byType = new Map<string, Map<string, IndexedIndicator>>();
-  private readonly byId = new Map<number, IndexedIndicator>();
+  /**
+   * Maps of new values published by bulk imports, per type, not yet folded into `byType`: a
+   * lookup that misses the main map asks them. They hold only values that were new when written,
+   * so the main map, where every later change goes, always wins over them.
+   */
+  private readonly layers = new Map<string, Map<string, IndexedIndicator>[]>();
+  private layerCount = 0;
+  private merging: Promise<void> | null = null;
+  private generation = 0;
   private count = 0;
   ready = false;
 
@@ -51,11 +72,19 @@ export class IndicatorIndex {
   }
 
   get(type: string, value: string): IndexedIndicator | undefined {
-    return this.byType.get(type)?.get(value);
+    const hit = this.byType.get(type)?.get(value);
+    if (hit !== undefined || this.layerCount === 0) return hit;
+    return this.inLayers(type, value);
   }
 
-  getById(id: number): IndexedIndicator | undefined {
-    return this.byId.get(id);
+  private inLayers(type: string, value: string): IndexedIndicator | undefined {
+    const maps = this.layers.get(type);
+    if (maps === undefined) return undefined;
+    for (let i = maps.length - 1; i >= 0; i--) {
+      const e = maps[i].get(value);
+      if (e !== undefined) return e;
+    }
+    return undefined;
   }
 
   private put(e: IndexedIndicator): void {
@@ -63,13 +92,19 @@ export class IndicatorIndex {
     if (!values) this.byType.set(e.type, (values = new Map()));
     const size = values.size;
     values.set(e.value, e);
+    // A value also in a published layer is counted twice until the layer is folded in (mergeLayers).
     this.count += values.size - size;
-    this.byId.set(e.id, e);
   }
 
-  apply(rows: Iterable<IndicatorRow>): void {
+  /**
+   * Stores rows read from the database (they replace what was there under their value) and
+   * returns their entries in the same order. There is no map by id: every reader by id has just
+   * read the row, and a million-entry map would cost intake a second and the process ~50 MB.
+   */
+  apply(rows: Iterable<IndicatorRow>): IndexedIndicator[] {
+    const out: IndexedIndicator[] = [];
     for (const r of rows) {
-      this.put({
+      const e: IndexedIndicator = {
         id: r.id,
         type: intern(r.type),
         value: r.value,
@@ -85,20 +120,28 @@ export class IndicatorIndex {
         operator: intern(r.operator),
         responsible_org_id: intern(r.responsible_org_id),
         excluded: r.excluded,
-      });
+      };
+      this.put(e);
+      out.push(e);
     }
+    return out;
   }
 
   /**
-   * Values bulk intake has just written (ids in the same order), as the column defaults complete
-   * them: active, seen once. Their strings come from intake's own few constants, so no interning.
+   * Entries for values bulk intake is about to write (`rows`, unique on type and value), as the
+   * column defaults complete them: active, seen once, id still 0. Their strings come from intake's
+   * own few constants, so no interning. Nothing is visible to lookups until publishStaged.
    */
-  applyNew(ids: readonly number[], rows: readonly IndicatorUpsert[]): void {
+  stage(rows: readonly IndicatorUpsert[]): StagedEntries {
+    const entries: IndexedIndicator[] = new Array(rows.length);
+    const byType = new Map<string, Map<string, IndexedIndicator>>();
+    let type = '';
+    let values: Map<string, IndexedIndicator> | undefined;
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i];
       const seen = r.seen_at.getTime();
-      this.put({
-        id: ids[i],
+      const e: IndexedIndicator = {
+        id: 0,
         type: r.type,
         value: r.value,
         category: r.category,
@@ -113,13 +156,80 @@ export class IndicatorIndex {
         operator: r.operator,
         responsible_org_id: r.responsible_org_id,
         excluded: r.excluded,
-      });
+      };
+      entries[i] = e;
+      if (values === undefined || r.type !== type) {
+        type = r.type;
+        values = byType.get(type);
+        if (values === undefined) byType.set(type, (values = new Map()));
+      }
+      values.set(r.value, e);
+    }
+    return { entries, byType };
+  }
+
+  /** The ids the database gave the staged values, in the same order. */
+  static setIds(staged: StagedEntries, ids: readonly number[]): void {
+    if (ids.length !== staged.entries.length) throw new Error(`setIds: ${ids.length} ids for ${staged.entries.length} entries`);
+    for (let i = 0; i < ids.length; i++) staged.entries[i].id = ids[i];
+  }
+
+  /**
+   * Makes committed, staged values visible to lookups at once: their maps become layers, folded
+   * into the main maps a slice at a time in the background (mergeDone() resolves when none is left).
+   */
+  publishStaged(staged: StagedEntries): void {
+    for (const [type, values] of staged.byType) {
+      if (values.size === 0) continue;
+      let maps = this.layers.get(type);
+      if (maps === undefined) this.layers.set(type, (maps = []));
+      maps.push(values);
+      this.layerCount++;
+      this.count += values.size;
+    }
+    if (this.merging === null && this.layerCount > 0) this.merging = this.mergeLayers(this.generation);
+  }
+
+  /** Resolves when every published layer has been folded into the main maps. */
+  mergeDone(): Promise<void> {
+    return this.merging ?? Promise.resolve();
+  }
+
+  private async mergeLayers(generation: number): Promise<void> {
+    const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+    try {
+      while (this.layerCount > 0 && generation === this.generation) {
+        const [type, maps] = [...this.layers].find(([, m]) => m.length > 0)!;
+        const layer = maps[0];
+        let main = this.byType.get(type);
+        if (main === undefined) this.byType.set(type, (main = new Map()));
+        let n = 0;
+        for (const [value, e] of layer) {
+          // The main map holds only what is as new or newer (a later change, or a poll of this row),
+          // and that value was counted twice (put and publishStaged).
+          if (main.has(value)) this.count--;
+          else main.set(value, e);
+          if (++n % MERGE_SLICE === 0) {
+            await turn();
+            if (generation !== this.generation) return;
+          }
+        }
+        maps.shift();
+        this.layerCount--;
+        if (maps.length === 0) this.layers.delete(type);
+        await turn();
+      }
+    } finally {
+      if (generation === this.generation) this.merging = null;
     }
   }
 
   clear(): void {
     this.byType.clear();
-    this.byId.clear();
+    this.layers.clear();
+    this.layerCount = 0;
+    this.generation++;
+    this.merging = null;
     this.count = 0;
     this.ready = false;
   }

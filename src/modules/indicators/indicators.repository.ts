@@ -70,8 +70,26 @@ function* newIndicatorLines(rows: readonly IndicatorUpsert[]): Generator<string>
   }
 }
 
-function* sightingLines(ids: readonly number[], tail: string): Generator<string> {
-  for (const id of ids) yield `${id}${tail}`;
+/** Distinct ids as runs of consecutive ones, [first, last] pairs in ascending order. */
+export function idRuns(given: readonly number[]): { first: number[]; last: number[] } {
+  // COPY hands out ids in row order, so they come ascending; anything else is sorted first.
+  let ids = given;
+  for (let i = 1; i < ids.length; i++) {
+    if (ids[i] <= ids[i - 1]) {
+      ids = [...new Set(given)].sort((a, b) => a - b);
+      break;
+    }
+  }
+  const first: number[] = [];
+  const last: number[] = [];
+  for (let i = 0; i < ids.length; i++) {
+    if (i > 0 && ids[i] === ids[i - 1] + 1) last[last.length - 1] = ids[i];
+    else {
+      first.push(ids[i]);
+      last.push(ids[i]);
+    }
+  }
+  return { first, last };
 }
 
 export const indicatorsRepository = {
@@ -82,12 +100,15 @@ export const indicatorsRepository = {
   },
 
   /**
-   * The ids that COPY gave `rows` (in their order), when every id drawn after `after` is one of
-   * them: then they are consecutive, in COPY order, and one range query proves it (n rows, n
-   * consecutive ids, none of another session's). Otherwise another session drew ids meanwhile and
-   * they are read back by key.
+   * The ids that COPY gave `rows` (in their order). When every id drawn after `after` is one of
+   * them they are consecutive, in COPY order: the sequence proves it, or failing that one range
+   * query (n rows, n consecutive ids, none of another session's). Otherwise another session drew
+   * ids meanwhile and they are read back by key.
    */
   async idsGivenByCopy(tx: Executor, after: number, rows: readonly { type: string; value: string }[]): Promise<number[]> {
+    // The sequence (cache 1) moved by exactly as many ids as COPY wrote rows: COPY drew them all,
+    // one per row in row order, and nobody else drew any. No row needs reading.
+    if ((await this.lastIdDrawn(tx)) - after === rows.length) return Array.from({ length: rows.length }, (_, i) => after + 1 + i);
     const r = await sql<{ lo: number | null; hi: number | null; n: number }>`
       SELECT min(id) AS lo, max(id) AS hi, count(*) AS n FROM indicators WHERE id > ${after}`.execute(tx);
     const { lo, hi, n } = r.rows[0];
@@ -114,10 +135,16 @@ export const indicatorsRepository = {
     await copyIn('indicators', NEW_COLUMNS, copyChunks(newIndicatorLines(rows)));
   },
 
-  /** One sighting per indicator for a report, by COPY (the report's own rows are new: no conflicts). */
-  async copySightings(copyIn: CopyIn, reportId: string, orgId: string, seenAt: Date, indicatorIds: readonly number[]): Promise<void> {
+  /**
+   * One sighting per indicator for a report, for values this import wrote itself (ascending ids):
+   * one sighting_ranges row per run of consecutive ids, usually one per COPY (migration 0008).
+   */
+  async insertSightingRanges(tx: Executor, reportId: string, orgId: string, seenAt: Date, indicatorIds: readonly number[]): Promise<void> {
     if (indicatorIds.length === 0) return;
-    await copyIn('sightings', ['indicator_id', 'report_id', 'org_id', 'seen_at'], copyChunks(sightingLines(indicatorIds, `\t${reportId}\t${orgId}\t${seenAt.toISOString()}\n`)));
+    const { first, last } = idRuns(indicatorIds);
+    await sql`
+      INSERT INTO sighting_ranges (report_id, org_id, seen_at, first_id, last_id)
+      SELECT ${reportId}::uuid, ${orgId}::uuid, ${seenAt}::timestamptz, f, l FROM unnest(${first}::bigint[], ${last}::bigint[]) AS t(f, l)`.execute(tx);
   },
 
   /** Which of these (type, value) pairs are stored, and under which id: one probe of the unique key each. */
@@ -161,7 +188,7 @@ export const indicatorsRepository = {
   async insertSightings(tx: Executor, reportId: string, orgId: string, seenAt: Date, indicatorIds: number[]): Promise<void> {
     if (indicatorIds.length === 0) return;
     await sql`
-      INSERT INTO sightings (indicator_id, report_id, org_id, seen_at)
+      INSERT INTO sighting_rows (indicator_id, report_id, org_id, seen_at)
       SELECT unnest(${indicatorIds}::bigint[]), ${reportId}::uuid, ${orgId}::uuid, ${seenAt}::timestamptz
       ON CONFLICT DO NOTHING`.execute(tx);
   },

@@ -18,7 +18,7 @@ import {
   RestrictedRead,
   restrictedFieldsRevealed,
 } from '../sharing/confidentiality.js';
-import { IndicatorIndex, type IndexedIndicator } from './indicator-index.js';
+import { IndicatorIndex, type IndexedIndicator, type StagedEntries } from './indicator-index.js';
 import { canSeeReporter, indicatorVisibility } from './indicators.policy.js';
 import { presentIndicator } from './indicators.presenter.js';
 import { indicatorsRepository, type IndicatorRow, type IndicatorUpsert } from './indicators.repository.js';
@@ -54,8 +54,8 @@ export interface BulkIntakeResult {
   ids: number[];
   /** Rows merged by upsert, as the database returned them. */
   rows: IndicatorRow[];
-  /** Values written by COPY, with the ids they were given (same order). */
-  fresh: { ids: number[]; rows: IndicatorUpsert[] }[];
+  /** Values written by COPY, with the ids they were given (same order), staged for the lookup index. */
+  fresh: { ids: number[]; rows: IndicatorUpsert[]; staged: StagedEntries }[];
 }
 
 /** A chunk of bulk intake made ready without the database (IndicatorsService.prepareBulk). */
@@ -67,6 +67,8 @@ export interface PreparedBulk {
   fresh: IndicatorUpsert[];
   /** No lookup index here: `fresh` still has to be checked against the unique key. */
   probe: boolean;
+  /** `fresh` as lookup entries, made while the database was busy (null when probing). */
+  staged: StagedEntries | null;
 }
 
 export interface IntakeOutcome {
@@ -198,8 +200,8 @@ export class IndicatorsService {
    * Values already stored (known to the lookup index, or found by one probe of the unique key when
    * this process keeps no index) are merged by upsertBatch as single reports are. The rest, usually
    * nearly all of a dump, are written by COPY: sorted by (type, value) and given ascending ids drawn
-   * in one statement, so both keys fill their indexes from left to right, with their sightings
-   * written the same way. If one of them turns out to exist after all (another session stored it
+   * in one statement, so both keys fill their indexes from left to right; their sightings are one
+   * row per run of consecutive ids (sighting_ranges, migration 0008), not one row per value. If one of them turns out to exist after all (another session stored it
    * meanwhile), the COPY fails, the savepoint undoes it, and those values take the upsert path.
    * Items must be unique on (type, value).
    */
@@ -220,7 +222,8 @@ export class IndicatorsService {
       if (!probe && this.index.get(it.type, it.value) !== undefined) stored.push(u);
       else fresh.push(u);
     }
-    return { ctx, stored, fresh: sortedByKey(fresh), probe };
+    const sorted = sortedByKey(fresh);
+    return { ctx, stored, fresh: sorted, probe, staged: probe ? null : this.index.stage(sorted) };
   }
 
   async writeBulk(tx: Executor, copyIn: CopyIn, p: PreparedBulk): Promise<BulkIntakeResult> {
@@ -253,7 +256,7 @@ export class IndicatorsService {
         const after = await indicatorsRepository.lastIdDrawn(tx);
         await indicatorsRepository.copyNew(copyIn, fresh);
         const given = await indicatorsRepository.idsGivenByCopy(tx, after, fresh);
-        await indicatorsRepository.copySightings(copyIn, ctx.report_id, ctx.org_id, ctx.seen_at, given);
+        await indicatorsRepository.insertSightingRanges(tx, ctx.report_id, ctx.org_id, ctx.seen_at, given);
         return given;
       });
     } catch (err) {
@@ -263,7 +266,9 @@ export class IndicatorsService {
     }
     result.inserted += fresh.length;
     for (let i = 0; i < fresh.length; i++) result.ids.push(ids[i]);
-    result.fresh.push({ ids, rows: fresh });
+    const staged = p.staged ?? this.index.stage(fresh);
+    IndicatorIndex.setIds(staged, ids);
+    result.fresh.push({ ids, rows: fresh, staged });
     return result;
   }
 
@@ -307,7 +312,7 @@ export class IndicatorsService {
   /** The same for what ingestBulk wrote: merged rows as read back, new values as written. */
   publishBulk(r: BulkIntakeResult): void {
     this.index.apply(r.rows);
-    for (const f of r.fresh) this.index.applyNew(f.ids, f.rows);
+    for (const f of r.fresh) this.index.publishStaged(f.staged);
   }
 
   /** Loads the whole index (start-up), then follows other writers' commits every `pollMs`. */
@@ -410,8 +415,7 @@ export class IndicatorsService {
   async detail(p: Principal, id: number) {
     const row = await indicatorsRepository.get(this.db, id);
     if (!row) throw notFound('Indicator');
-    this.index.apply([row]);
-    const entry = this.index.getById(id)!;
+    const [entry] = this.index.apply([row]);
     if (!(await this.canSee(p, entry))) throw notFound('Indicator');
     const reporters = await indicatorsRepository.reportersOf(this.db, id);
     const entitled = await this.isEntitled(p, entry, reporters);
@@ -446,8 +450,7 @@ export class IndicatorsService {
   async visibleTo(p: Principal, id: number): Promise<{ indicator: IndexedIndicator; entitled: boolean }> {
     const row = await indicatorsRepository.get(this.db, id);
     if (!row) throw notFound('Indicator');
-    this.index.apply([row]);
-    const indicator = this.index.getById(id)!;
+    const [indicator] = this.index.apply([row]);
     if (!(await this.canSee(p, indicator))) throw notFound('Indicator');
     return { indicator, entitled: await this.isEntitled(p, indicator) };
   }
@@ -469,9 +472,7 @@ export class IndicatorsService {
         limit: limit * 2,
       });
       if (rows.length === 0) break;
-      this.index.apply(rows);
-      for (const r of rows) {
-        const e = this.index.getById(r.id)!;
+      for (const e of this.index.apply(rows)) {
         if (await this.canSee(p, e)) {
           const item = presentIndicator(e);
           // A personal value (Art. 12) only to those entitled to it; the others see it redacted.

@@ -5,6 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { makeOrg, type TestOrg } from '../../../test/helpers/factories.js';
 import { dbLabel, startHarness, type Harness } from '../../../test/helpers/harness.js';
+import { idRuns, indicatorsRepository } from '../indicators/indicators.repository.js';
 
 const fixtures = path.resolve(import.meta.dirname, '../../../test/fixtures');
 const q = 'category=malicious_resource&subtype=malware_distribution';
@@ -133,8 +134,38 @@ describe(`bulk imports (${dbLabel})`, () => {
       assert.equal(r.sighting_count, 1);
       assert.equal(r.status, 'active');
       assert.equal(r.tlp, 'amber');
-      assert.ok(h.c.indicators.index.getById(r.id), 'published to the lookup index under its stored id');
+      assert.equal(h.c.indicators.index.get(r.type, r.value)?.id, r.id, 'published to the lookup index under its stored id');
     }
+  });
+
+  test('a bulk import keeps its sightings as id ranges; the sightings view still has one per value, and readers see the reporter', async () => {
+    const stamp = Date.now();
+    const known = `known-${stamp}.example.org`;
+    await upload(`${known}\n`, 'text/plain');
+    const fresh = Array.from({ length: 50 }, (_, i) => `range-${i}-${stamp}.example.org`);
+    const rec = (await upload([known, ...fresh].join('\n'), 'text/plain')).json();
+    assert.equal(rec.accepted, 50, JSON.stringify(rec));
+    assert.equal(rec.duplicates, 1);
+    const db = h.c.handle.db;
+    const ranges = await db.selectFrom('sighting_ranges').selectAll().where('report_id', '=', rec.report_id).execute();
+    const rows = await db.selectFrom('sighting_rows').select('indicator_id').where('report_id', '=', rec.report_id).execute();
+    assert.ok(ranges.length >= 1 && ranges.length <= 2, `the 50 new values are one run of ids, or two if another writer drew one: ${JSON.stringify(ranges)}`);
+    assert.equal(ranges.reduce((n, r) => n + Number(r.last_id) - Number(r.first_id) + 1, 0), 50);
+    assert.equal(rows.length, 1, 'the value stored before keeps a sighting row');
+    const seen = await storedOf(rec.report_id);
+    assert.deepEqual(seen.map((r) => r.value).sort(), [known, ...fresh].sort(), 'one sighting per value through the view, none twice');
+    // Readers that go through the view: the reporter of an imported value, and the unit's own feed.
+    const one = seen.find((r) => r.value === fresh[7])!;
+    assert.deepEqual((await indicatorsRepository.reportersOf(db, one.id)).map((r) => r.org_id), [unit.id]);
+    const byIndicator = await db.selectFrom('sightings').select(['report_id', 'org_id']).where('indicator_id', '=', one.id).execute();
+    assert.deepEqual(byIndicator, [{ report_id: rec.report_id, org_id: unit.id }]);
+  });
+
+  test('idRuns folds ids into runs of consecutive ones, sorting what comes out of order', () => {
+    assert.deepEqual(idRuns([]), { first: [], last: [] });
+    assert.deepEqual(idRuns([5]), { first: [5], last: [5] });
+    assert.deepEqual(idRuns([1, 2, 3, 7, 8, 10]), { first: [1, 7, 10], last: [3, 8, 10] });
+    assert.deepEqual(idRuns([8, 7, 1, 3, 2, 3]), { first: [1, 7], last: [3, 8] });
   });
 
   test('a value stored behind the lookup index\'s back is merged, not stored twice (the COPY falls back)', async () => {

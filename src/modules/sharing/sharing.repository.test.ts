@@ -34,7 +34,7 @@ describe(`blocklist values read in bulk (${dbLabel})`, () => {
       await sql`INSERT INTO indicators (type, value, category, subtype, tlp, first_seen, last_seen)
         VALUES ('url', ${value}, 'malicious_resource', 'phishing_site', ${i % 2 === 0 ? 'green' : 'red'}, now(), now())`.execute(handle.db);
     }
-    await sql`INSERT INTO sightings (indicator_id, report_id, org_id, seen_at)
+    await sql`INSERT INTO sighting_rows (indicator_id, report_id, org_id, seen_at)
       SELECT id, gen_random_uuid(), ${unit}::uuid, now() FROM indicators WHERE id % 5 = 0`.execute(handle.db);
   });
   after(async () => {
