@@ -415,12 +415,19 @@ describe(`restricted data never leaves through any channel to an unentitled orga
 
   test('CSV and NDJSON exports and the incremental feed: one entry per download or page with amber-or-stricter rows', async () => {
     for (const format of ['csv', 'ndjson']) {
-      const full = await as(ministry, `/api/v1/exports/${format}?types=domain`);
+      // On a shared PostgreSQL another test file's write is a new generation with a new tag: the
+      // download and its conditional repeat are tried again (at most five times) until none fell between.
+      let full: Awaited<ReturnType<typeof as>>;
+      let again: Awaited<ReturnType<typeof as>>;
+      for (let attempt = 1; ; attempt++) {
+        full = await as(ministry, `/api/v1/exports/${format}?types=domain`);
+        again = await as(ministry, `/api/v1/exports/${format}?types=domain`, { 'if-none-match': full.result.headers.etag as string });
+        if (again.result.statusCode === 304 || attempt === 5) break;
+      }
       assert.equal(full.result.statusCode, 200);
       assert.ok(full.result.body.includes(AMBER_DOMAIN));
       // Every amber-or-stricter row of the platform is in the ministry's file: counted, ids capped.
       assertOneRead(full.entries, { channel: `export.${format}`, object_type: 'export', object_id: format, tlp: ['amber', 'red'] });
-      const again = await as(ministry, `/api/v1/exports/${format}?types=domain`, { 'if-none-match': full.result.headers.etag as string });
       assert.equal(again.result.statusCode, 304);
       assertNoRead(`export ${format} unchanged`, again.entries);
       const other = await as(outsider, `/api/v1/exports/${format}?types=domain`);

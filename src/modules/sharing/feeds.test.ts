@@ -94,25 +94,35 @@ describe(`feeds and exports over HTTP (${dbLabel})`, () => {
   });
 
   test('conditional GET: ETag and Last-Modified, 304 on If-None-Match, gzip when accepted', async () => {
-    const first = await get(other, '/api/v1/exports/rpz');
+    // On a shared PostgreSQL other test files store indicators meanwhile, and any change anywhere is
+    // a new generation with a new tag: a download and its conditional repeat are tried again (at
+    // most five times) until no such write fell between them.
+    const fetchTwice = async (headers: Record<string, string> = {}) => {
+      for (let attempt = 1; ; attempt++) {
+        const full = await get(other, '/api/v1/exports/rpz', headers);
+        const repeat = await get(other, '/api/v1/exports/rpz', { ...headers, 'if-none-match': String(full.headers.etag) });
+        if (repeat.statusCode === 304 || attempt === 5) return { full, repeat };
+      }
+    };
+    const { full: first, repeat: again } = await fetchTwice();
     assert.equal(first.statusCode, 200);
     assert.equal(first.headers['content-type'], 'text/dns');
     const etag = String(first.headers.etag);
     assert.match(etag, /^"[A-Za-z0-9_-]+"$/);
     assert.ok(first.headers['last-modified']);
     assert.match(String(first.headers['x-load-command']), /named-checkzone/);
-    const again = await get(other, '/api/v1/exports/rpz', { 'if-none-match': etag });
     assert.equal(again.statusCode, 304);
     assert.equal(again.body, '');
     // Another audience never shares the tag.
     const mine = await get(reporter, '/api/v1/exports/rpz', { 'if-none-match': etag });
     assert.equal(mine.statusCode, 200);
-    const gz = await get(other, '/api/v1/exports/rpz', { 'accept-encoding': 'gzip, deflate' });
+    const { full: gz, repeat: gzAgain } = await fetchTwice({ 'accept-encoding': 'gzip, deflate' });
     assert.equal(gz.headers['content-encoding'], 'gzip');
     const text = gunzipSync(gz.rawPayload).toString('utf8');
     assert.ok(text.includes(d('green')));
-    assert.equal(text, first.body, 'gzip carries the same bytes');
-    assert.equal((await get(other, '/api/v1/exports/rpz', { 'accept-encoding': 'gzip', 'if-none-match': String(gz.headers.etag) })).statusCode, 304);
+    // The same generation (always on PGlite; on a shared PostgreSQL unless another file wrote): the same bytes.
+    if (String(gz.headers.etag) === etag.replace(/"$/, '-gz"')) assert.equal(text, first.body, 'gzip carries the same bytes');
+    assert.equal(gzAgain.statusCode, 304);
     // A change anywhere makes a new generation, with a serial that grows.
     await submit(reporter, 'green', [{ type: 'domain', value: d('later') }]);
     const next = await get(other, '/api/v1/exports/rpz', { 'if-none-match': etag });
