@@ -147,6 +147,15 @@ export const indicatorsRepository = {
       SELECT ${reportId}::uuid, ${orgId}::uuid, ${seenAt}::timestamptz, f, l FROM unnest(${first}::bigint[], ${last}::bigint[]) AS t(f, l)`.execute(tx);
   },
 
+  /**
+   * Fresh planner statistics for sighting_ranges, a handful of rows that stand for millions of
+   * sightings: without them (autovacuum off, or not yet come round) the planner guesses thousands
+   * of rows and answers "the values of this report" by scanning `indicators`. A few milliseconds.
+   */
+  async analyzeSightingRanges(db: Executor): Promise<void> {
+    await sql`ANALYZE sighting_ranges`.execute(db);
+  },
+
   /** Which of these (type, value) pairs are stored, and under which id: one probe of the unique key each. */
   async idsOf(db: Executor, types: string[], values: string[]): Promise<{ id: number; type: string; value: string }[]> {
     if (types.length === 0) return [];

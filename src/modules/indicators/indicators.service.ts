@@ -315,6 +315,11 @@ export class IndicatorsService {
     for (const f of r.fresh) this.index.publishStaged(f.staged);
   }
 
+  /** After a bulk import committed: the planner's statistics of sighting_ranges (see the repository). */
+  refreshRangeStatistics(): Promise<void> {
+    return indicatorsRepository.analyzeSightingRanges(this.db);
+  }
+
   /** Loads the whole index (start-up), then follows other writers' commits every `pollMs`. */
   async load(onProgress?: (n: number) => void): Promise<void> {
     this.index.clear();

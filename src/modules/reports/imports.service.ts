@@ -257,6 +257,8 @@ export class ImportsService {
       throw err;
     }
     for (const w of written) this.indicators.publishBulk(w);
+    // Statistics are for the planner, not data: an import that committed is not failed for them.
+    if (written.some((w) => w.fresh.length > 0)) await this.indicators.refreshRangeStatistics().catch(() => undefined);
     return { receipt, replayed: false };
   }
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { sql } from 'kysely';
 import { after, before, describe, test } from 'node:test';
 import { makeOrg, type TestOrg } from '../../../test/helpers/factories.js';
 import { dbLabel, startHarness, type Harness } from '../../../test/helpers/harness.js';
@@ -152,6 +153,9 @@ describe(`bulk imports (${dbLabel})`, () => {
     assert.ok(ranges.length >= 1 && ranges.length <= 2, `the 50 new values are one run of ids, or two if another writer drew one: ${JSON.stringify(ranges)}`);
     assert.equal(ranges.reduce((n, r) => n + Number(r.last_id) - Number(r.first_id) + 1, 0), 50);
     assert.equal(rows.length, 1, 'the value stored before keeps a sighting row');
+    // The planner knows how few ranges there are (never analyzed, reltuples is -1).
+    const stats = await sql<{ reltuples: number }>`SELECT reltuples FROM pg_class WHERE relname = 'sighting_ranges'`.execute(db);
+    assert.ok(Number(stats.rows[0].reltuples) >= 1, `sighting_ranges analyzed after the import (reltuples ${stats.rows[0].reltuples})`);
     const seen = await storedOf(rec.report_id);
     assert.deepEqual(seen.map((r) => r.value).sort(), [known, ...fresh].sort(), 'one sighting per value through the view, none twice');
     // Readers that go through the view: the reporter of an imported value, and the unit's own feed.
