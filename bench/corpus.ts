@@ -1,5 +1,5 @@
 /**
- * The benchmark corpus: the real samples in shared/data (IPsum IPv4 addresses with their list
+ * The benchmark corpus: the real samples in test/fixtures/data (IPsum IPv4 addresses with their list
  * counts, URLhaus host names and URLs; `#` lines skipped), topped up with generated values of the
  * same shapes (public IPv4, domains under real TLDs, URLs, sha256 hashes) until the wanted count,
  * with about 5% of the lines repeating an earlier value, shuffled with a fixed seed.
@@ -15,8 +15,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { normalizeAny } from '../src/modules/indicators/normalize.js';
 import { prng, seconds } from './bench-common.js';
+import { FIXTURE_DATA_DIR } from '../test/fixtures/paths.js';
 
-export const DATA_DIR = process.env.THREATSHARE_SHARED_DATA || path.resolve(import.meta.dirname, '../../shared/data');
+export const DATA_DIR = process.env.THREATSHARE_SHARED_DATA || FIXTURE_DATA_DIR;
 export const DUPLICATE_SHARE = 0.05;
 
 export interface CanonicalRow {

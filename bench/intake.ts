@@ -68,7 +68,7 @@ async function main() {
   const corpus = buildCorpus(count);
   const file = writeCorpusFile(corpus, 'intake');
   console.log(
-    `corpus: ${fmt(corpus.lines.length)} lines (${fmt(corpus.realLines)} real from shared/data, ${fmt(corpus.generatedLines)} generated), ` +
+    `corpus: ${fmt(corpus.lines.length)} lines (${fmt(corpus.realLines)} real from test/fixtures/data, ${fmt(corpus.generatedLines)} generated), ` +
       `${fmt(corpus.rows.length)} distinct canonical values, ${fmt(corpus.duplicateLines)} duplicate lines, ${fmt(corpus.refusedLines)} refused; ` +
       `by type ${Object.entries(corpus.byType).map(([t, n]) => `${t} ${fmt(n)}`).join(', ')}; built in ${fmt(seconds(t0), 1)} s -> ${file}`,
   );

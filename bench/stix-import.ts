@@ -3,7 +3,7 @@
  *
  * For each database, on a freshly created one (PostgreSQL: its own `threatshare_taxii_bench`
  * database, dropped and recreated; PGlite: a temp data directory):
- *  1. the real MITRE ATT&CK for ICS bundle (../shared/data/ics-attack.json, 1,826 objects) through
+ *  1. the real MITRE ATT&CK for ICS bundle (test/fixtures/data/ics-attack.json, 1,826 objects) through
  *     StixService.importBundle: objects/s for a first import (ids made fresh each run, so every
  *     object is new), then for a re-import of the same bundle (every object unchanged);
  *  2. an indicator-heavy bundle (N indicators with simple patterns over real ipsum IPs), whose

@@ -5,11 +5,12 @@ import path from 'node:path';
 import { isNewerVersion, parseBundle, type ParsedObject } from './stix-import.js';
 import { TLP1_MARKING_IDS, TLP2_MARKING_IDS } from './stix-markings.js';
 import { stixSchemasDir } from './stix-schema-validator.js';
+import { fixtureDataPath } from '../../../test/fixtures/paths.js';
 
 const SCHEMAS = stixSchemasDir();
 
-function load(relative: string): unknown {
-  return JSON.parse(readFileSync(path.resolve(SCHEMAS, relative), 'utf8')) as unknown;
+function load(file: string): unknown {
+  return JSON.parse(readFileSync(path.isAbsolute(file) ? file : path.resolve(SCHEMAS, file), 'utf8')) as unknown;
 }
 
 function countKinds(objects: ParsedObject[]): Record<string, number> {
@@ -20,7 +21,7 @@ function countKinds(objects: ParsedObject[]): Record<string, number> {
 
 describe('parseBundle on real bundles', () => {
   test('MITRE ATT&CK for ICS: all 1,826 objects accepted or reported, nothing thrown', () => {
-    const bundle = load('../data/ics-attack.json') as { objects: unknown[] };
+    const bundle = load(fixtureDataPath('ics-attack.json')) as { objects: unknown[] };
     const parsed = parseBundle(bundle);
     assert.equal(parsed.objects.length + parsed.invalid.length, 1826);
     assert.equal(bundle.objects.length, 1826);

@@ -11,6 +11,7 @@ import {
   type ObservationNode,
 } from './stix-pattern.js';
 import { stixSchemasDir } from './stix-schema-validator.js';
+import { fixtureDataPath } from '../../../test/fixtures/paths.js';
 import type { Observable } from './stix.types.js';
 
 function ast(source: string): ObservationNode {
@@ -329,7 +330,7 @@ describe('the patterns of the OASIS examples and ATT&CK for ICS', () => {
     }
   };
   walk(path.join(stixSchemasDir(), 'examples'));
-  files.push(path.resolve(stixSchemasDir(), '..', 'data', 'ics-attack.json'));
+  files.push(fixtureDataPath('ics-attack.json'));
 
   const patterns = new Set<string>();
   for (const file of files) {

@@ -1,6 +1,6 @@
 /**
  * Validates STIX 2.1 objects against the OASIS JSON schemas (oasis-open/cti-stix2-json-schemas,
- * draft 2020-12) kept in `shared/stix2-json-schemas/` beside the repository. Used by the tests
+ * draft 2020-12) vendored in `vendor/stix2-json-schemas/` (BSD-3-Clause, see its SOURCE.md). Used by the tests
  * and usable by a startup self-check; it reads files, so it stays out of the pure modules.
  *
  * Which schema: the type's own (sdos/, sros/, observables/, common/marking-definition,
@@ -24,13 +24,13 @@ const SDO_TYPES: readonly string[] = STIX_SDO_TYPES;
 const SRO_TYPES: readonly string[] = STIX_SRO_TYPES;
 const SCO_TYPES: readonly string[] = STIX_SCO_TYPES;
 
-/** The schemas folder: `$STIX_SCHEMAS_DIR`, else `<repo>/../shared/stix2-json-schemas`. */
+/** The schemas folder: `$STIX_SCHEMAS_DIR`, else `<repo>/vendor/stix2-json-schemas`. */
 export function stixSchemasDir(): string {
   const fromEnv = process.env.STIX_SCHEMAS_DIR;
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
   // This file is <repo>/src/modules/stix/stix-schema-validator.ts.
   const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-  return path.resolve(repo, '..', 'shared', 'stix2-json-schemas');
+  return path.resolve(repo, 'vendor', 'stix2-json-schemas');
 }
 
 function listJsonFiles(dir: string): string[] {

@@ -7,11 +7,12 @@ import { makeOrg, type TestOrg } from '../../../test/helpers/factories.js';
 import { dbLabel, startHarness, type Harness } from '../../../test/helpers/harness.js';
 import { THREATSHARE_EXTENSION_ID } from './stix-extension.js';
 import { TLP2_MARKING_IDS } from './stix-markings.js';
-import { createStixValidator, stixSchemasDir } from './stix-schema-validator.js';
+import { createStixValidator } from './stix-schema-validator.js';
+import { fixtureDataPath } from '../../../test/fixtures/paths.js';
 import { indicatorRecordOf } from './stix.service.js';
 import type { OrganizationRecord, StixObject, ThreatCaseRecord } from './stix.types.js';
 
-const ICS_ATTACK = path.resolve(stixSchemasDir(), '..', 'data', 'ics-attack.json');
+const ICS_ATTACK = fixtureDataPath('ics-attack.json');
 const validator = createStixValidator();
 
 function assertValidStix(objects: readonly StixObject[]): void {

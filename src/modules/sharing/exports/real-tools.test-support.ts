@@ -7,10 +7,10 @@
  * only loopback up, so a misconfigured resolver cannot send a packet off this machine.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fixtureDataPath, readFixtureData } from '../../../../test/fixtures/paths.js';
 
 const PATH = `${process.env.PATH ?? ''}:/usr/local/sbin:/usr/sbin:/sbin`;
 
@@ -91,18 +91,9 @@ export function nftLoadTwiceIsolated(file: string, family: string, table: string
   return runTool('unshare', ['-n', 'sh', '-c', `nft -f "$1" && nft -f "$1" && nft list table ${family} ${table}`, 'sh', file]);
 }
 
-const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-
-/**
- * A real data file from the shared data folder beside the repository (CI clones it there), or its
- * sample slice in test/fixtures when the folder is absent. Undefined when neither exists.
- */
-export function readRealData(name: string, fixtureSample?: string): { text: string; path: string } | undefined {
-  const candidates = [join(REPO_ROOT, '..', 'shared', 'data', name), ...(fixtureSample ? [join(REPO_ROOT, 'test', 'fixtures', fixtureSample)] : [])];
-  for (const path of candidates) {
-    if (existsSync(path)) return { text: readFileSync(path, 'utf8'), path };
-  }
-  return undefined;
+/** A real data file vendored in test/fixtures/data (sources and licences in its README). */
+export function readRealData(name: string): { text: string; path: string } {
+  return { text: readFixtureData(name), path: fixtureDataPath(name) };
 }
 
 /** The non-comment, non-empty lines of a list file. */
