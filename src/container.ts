@@ -58,7 +58,7 @@ export async function createContainer(config: Config, options: { handle?: Databa
   const reports = new ReportsService(db, audit, indicators);
   const imports = new ImportsService(handle, audit, indicators, reports);
   const evidence = new EvidenceService(db, audit);
-  const listing = new ListingService(db);
+  const listing = new ListingService(db, audit);
   const workflow = createWorkflow({ db, audit, orgs, indicators, listing, reports, dataDir: config.dataDir, publicUrl: config.publicUrl });
   const sessions = new SessionsService(db, audit, auth);
 

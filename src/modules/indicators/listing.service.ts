@@ -5,6 +5,10 @@
  * reads the column, so each sees the change at its next generation.
  */
 import type { Db, Executor } from '../../db/database.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { Principal } from '../auth/principal.js';
+import { assertCanUpdateOrg } from '../orgs/orgs.policy.js';
+import type { OrgRow } from '../orgs/orgs.repository.js';
 import type { CaseState } from '../identification/case-state.js';
 import { caseTransitionMayRelist, isOrderInForce } from './listing.js';
 import { listingRepository } from './listing.repository.js';
@@ -21,7 +25,10 @@ export class ListingService {
   /** Called with the ids whose listing changed (e.g. to refresh an in-memory lookup index). */
   readonly onRelisted: ((ids: number[]) => void)[] = [];
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly audit: AuditService,
+  ) {}
 
   async relist(tx: Executor, ids: readonly number[]): Promise<number[]> {
     const changed = await listingRepository.relist(tx, ids);
@@ -68,6 +75,20 @@ export class ListingService {
   async setTrustedReporter(tx: Executor, orgId: string, trusted: boolean): Promise<number[]> {
     await listingRepository.setTrustedReporter(tx, orgId, trusted);
     return this.relist(tx, await listingRepository.idsReportedBy(tx, orgId));
+  }
+
+  /**
+   * A regulator's decision to list a unit's reports provisionally (or to stop): the regulator that
+   * may change the unit decides (the ministry, or the unit's provincial administration), audited.
+   */
+  async decideTrust(actor: Principal, org: Pick<OrgRow, 'id' | 'kind' | 'province_code'>, trusted: boolean): Promise<{ org_id: string; provisional_listing: boolean; relisted: number }> {
+    assertCanUpdateOrg(actor, org as OrgRow);
+    const changed = await this.db.transaction().execute(async (tx) => {
+      const ids = await this.setTrustedReporter(tx, org.id, trusted);
+      await this.audit.record(tx, actor, { action: trusted ? 'organization.provisional_listing_granted' : 'organization.provisional_listing_revoked', object_type: 'organization', object_id: org.id, province_code: org.province_code, data: { relisted: ids.length } });
+      return ids;
+    });
+    return { org_id: org.id, provisional_listing: trusted, relisted: changed.length };
   }
 
   isTrustedReporter(orgId: string): Promise<boolean> {
