@@ -72,7 +72,7 @@ export async function buildApp(c: Container, options: AppOptions = {}): Promise<
 
   orgsRoutes(app, c.orgs);
   authRoutes(app, c.auth);
-  reportsRoutes(app, { reports: c.reports, imports: c.imports, evidence: c.evidence, importLimit: c.config.importLimit, evidenceLimit: c.config.evidenceLimit });
+  reportsRoutes(app, { reports: c.reports, imports: c.imports, evidence: c.evidence, importLimit: c.config.importLimit, importMaxRatio: c.config.importMaxRatio, evidenceLimit: c.config.evidenceLimit });
   indicatorsRoutes(app, c.indicators);
   auditRoutes(app, c.audit);
   workflowRoutes(app, c.workflow);
