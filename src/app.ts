@@ -74,7 +74,7 @@ export async function buildApp(c: Container, options: AppOptions = {}): Promise<
   authRoutes(app, c.auth);
   reportsRoutes(app, { reports: c.reports, imports: c.imports, evidence: c.evidence, importLimit: c.config.importLimit, importMaxRatio: c.config.importMaxRatio, evidenceLimit: c.config.evidenceLimit });
   indicatorsRoutes(app, c.indicators);
-  auditRoutes(app, c.audit);
+  auditRoutes(app, c.audit, c.checkpoints);
   workflowRoutes(app, c.workflow);
   interopRoutes(app, c);
   sharingRoutes(app, c.sharing);

@@ -24,6 +24,8 @@ export interface Config {
   importMaxRatio: number;
   /** Public base URL of this platform, used in documents and links. */
   publicUrl: string;
+  /** Interval of the signed audit checkpoints written by `serve`, ms (0 = only at start and stop). */
+  auditCheckpointMs: number;
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -56,5 +58,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     importLimit: intFrom(env, 'IMPORT_LIMIT', 256 * 1024 * 1024),
     importMaxRatio: intFrom(env, 'IMPORT_MAX_RATIO', 100),
     publicUrl: env.PUBLIC_URL || `http://${host}:${port}`,
+    auditCheckpointMs: intFrom(env, 'AUDIT_CHECKPOINT_MS', 5 * 60_000),
   };
 }

@@ -29,6 +29,9 @@ export async function serve(config: Config): Promise<void> {
   await c.indicators.load();
   c.indicators.startPolling();
   c.workflow.scheduler.start();
+  // The audit chain's head, signed, outside the database: now, periodically and at shutdown.
+  await c.checkpoints.write();
+  c.checkpoints.start(config.auditCheckpointMs);
   log.info({ indicators: c.indicators.index.size, ms: Date.now() - started, url: `http://${config.host}:${config.port}` }, 'ready');
 
   let closing = false;
@@ -48,6 +51,7 @@ export async function serve(config: Config): Promise<void> {
     hard.unref();
     await app.close();
     clearTimeout(cut);
+    await c.checkpoints.write().catch((err) => log.error({ err }, 'audit checkpoint at shutdown failed'));
     await c.close();
     process.exit(0);
   };

@@ -155,6 +155,17 @@ export class NoticesService {
     return { key_id };
   }
 
+  /**
+   * Signs a platform statement other than a notice (the audit chain's checkpoints) with the
+   * active key; the document is built with the time read after the key, like a notice's.
+   */
+  async signStatement<D>(build: (now: Date) => D): Promise<SignedDocument<D>> {
+    return this.db.transaction().execute(async (tx) => {
+      const signer = await this.signer(tx);
+      return signDocument(build(this.clock.now()), signer);
+    });
+  }
+
   async publicKeys(): Promise<{ issuer: string; keys: (PublicKeyRecord & { alg: 'Ed25519'; fingerprint: string })[] }> {
     const rows = await noticesRepository.allKeys(this.db);
     return {
