@@ -119,7 +119,7 @@ export function reportsRoutes(
         tags,
         summary: 'Bulk intake of CSV, NDJSON or a plain list',
         description:
-          'Body: `text/csv` (header `value[,type,category,subtype]`), `application/x-ndjson` (`{"value":…,"type":…}` a line) or `text/plain` (one value a line, `#` comments, as public blocklists publish them). `Content-Encoding: gzip` is accepted. Each line is accepted, a duplicate, or refused with its reason; refused lines never stop the rest. All in one transaction.',
+          'Body: `text/csv` (header `value[,type,category,subtype]`), `application/x-ndjson` (`{"value":…,"type":…}` a line) or `text/plain` (one value a line, `#` comments, as public blocklists publish them). `Content-Encoding: gzip` is accepted (inflating at most IMPORT_MAX_RATIO times). Each line is accepted, a duplicate, or refused with its reason; refused lines never stop the rest. A line is at most 64 KiB: a longer one is refused as `too_long`; a refusal keeps at most 200 characters of the value. All in one transaction.',
         security: bearer,
         headers: IdempotencyHeaders,
         querystring: ImportQuery,
