@@ -73,10 +73,10 @@ export async function buildApp(c: Container, options: AppOptions = {}): Promise<
 
   orgsRoutes(app, c.orgs);
   authRoutes(app, c.auth);
-  reportsRoutes(app, { reports: c.reports, imports: c.imports, evidence: c.evidence, importLimit: c.config.importLimit, evidenceLimit: c.config.evidenceLimit });
+  reportsRoutes(app, { reports: c.reports, imports: c.imports, evidence: c.evidence, importLimit: c.config.importLimit, importMaxRatio: c.config.importMaxRatio, evidenceLimit: c.config.evidenceLimit });
   indicatorsRoutes(app, c.indicators);
   listingRoutes(app, { listing: c.listing, orgs: c.orgs });
-  auditRoutes(app, c.audit);
+  auditRoutes(app, c.audit, c.checkpoints);
   workflowRoutes(app, c.workflow);
   interopRoutes(app, c);
   sharingRoutes(app, c.sharing);

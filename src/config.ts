@@ -20,8 +20,12 @@ export interface Config {
   evidenceLimit: number;
   /** Largest bulk import body, bytes. */
   importLimit: number;
+  /** Largest inflation of a gzip-encoded import (decompressed bytes per received byte); 0 = no limit. */
+  importMaxRatio: number;
   /** Public base URL of this platform, used in documents and links. */
   publicUrl: string;
+  /** Interval of the signed audit checkpoints written by `serve`, ms (0 = only at start and stop). */
+  auditCheckpointMs: number;
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -52,6 +56,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimit: intFrom(env, 'BODY_LIMIT', 1024 * 1024),
     evidenceLimit: intFrom(env, 'EVIDENCE_LIMIT', 20 * 1024 * 1024),
     importLimit: intFrom(env, 'IMPORT_LIMIT', 256 * 1024 * 1024),
+    importMaxRatio: intFrom(env, 'IMPORT_MAX_RATIO', 100),
     publicUrl: env.PUBLIC_URL || `http://${host}:${port}`,
+    auditCheckpointMs: intFrom(env, 'AUDIT_CHECKPOINT_MS', 5 * 60_000),
   };
 }

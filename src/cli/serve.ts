@@ -5,6 +5,11 @@ import type { Config } from '../config.js';
 import { createContainer } from '../container.js';
 import { isEmpty, seedDemo } from '../demo/seed.js';
 
+/** How long requests in flight get to finish at shutdown before their connections are cut. */
+const SHUTDOWN_GRACE_MS = 3000;
+/** The longest a shutdown takes before the process exits anyway. */
+const SHUTDOWN_HARD_MS = 10_000;
+
 export async function serve(config: Config): Promise<void> {
   const log = pino({ level: config.logLevel });
   log.info({ database: config.databaseUrl ? 'postgres' : 'pglite', dataDir: config.dataDir }, 'starting threatshare');
@@ -24,6 +29,9 @@ export async function serve(config: Config): Promise<void> {
   await c.indicators.load();
   c.indicators.startPolling();
   c.workflow.scheduler.start();
+  // The audit chain's head, signed, outside the database: now, periodically and at shutdown.
+  await c.checkpoints.write();
+  c.checkpoints.start(config.auditCheckpointMs);
   log.info({ indicators: c.indicators.index.size, ms: Date.now() - started, url: `http://${config.host}:${config.port}` }, 'ready');
 
   let closing = false;
@@ -31,7 +39,19 @@ export async function serve(config: Config): Promise<void> {
     if (closing) return;
     closing = true;
     log.info({ signal }, 'shutting down');
+    // A request still running must not keep the process alive: running imports stop at their next
+    // batch and roll back; connections still open after a grace period (a client that stalls in
+    // the middle of a body) are cut; and whatever still holds on is ended by a hard deadline.
+    c.imports.stop();
+    const cut = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+    const hard = setTimeout(() => {
+      log.error({ signal }, 'shutdown did not finish in time; exiting');
+      process.exit(1);
+    }, SHUTDOWN_HARD_MS);
+    hard.unref();
     await app.close();
+    clearTimeout(cut);
+    await c.checkpoints.write().catch((err) => log.error({ err }, 'audit checkpoint at shutdown failed'));
     await c.close();
     process.exit(0);
   };

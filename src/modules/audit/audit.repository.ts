@@ -70,6 +70,17 @@ export const auditRepository = {
     return rows.map(toEntry);
   },
 
+  /** The head and the highest entry, in one statement (one snapshot). */
+  async extent(db: Executor): Promise<{ head_seq: number; max_seq: number }> {
+    const r = await sql<{ head_seq: number; max_seq: number | null }>`SELECT h.seq AS head_seq, (SELECT max(seq) FROM audit_events) AS max_seq FROM audit_head h WHERE h.id = 1`.execute(db);
+    const row = r.rows[0];
+    return { head_seq: Number(row.head_seq), max_seq: Number(row.max_seq ?? 0) };
+  },
+
+  async bySeq(db: Executor, seq: number): Promise<{ hash: string } | undefined> {
+    return db.selectFrom('audit_events').select('hash').where('seq', '=', seq).executeTakeFirst();
+  },
+
   async head(db: Executor): Promise<{ seq: number; hash: string }> {
     const head = await db.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).executeTakeFirstOrThrow();
     return { seq: Number(head.seq), hash: head.hash };

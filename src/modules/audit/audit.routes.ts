@@ -3,9 +3,10 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { bearer, problemResponses } from '../../http/common.schema.js';
 import { principalOf } from '../../http/authenticate.js';
-import { forbidden } from '../../lib/problem.js';
+import { forbidden, Problem } from '../../lib/problem.js';
 import { hasRole, isRegulator, type Principal } from '../auth/principal.js';
 import type { AuditService } from './audit.service.js';
+import type { AuditCheckpoints } from './checkpoints.service.js';
 
 const Entry = Type.Object({
   seq: Type.Integer(),
@@ -27,7 +28,21 @@ function assertAuditor(p: Principal): void {
     throw forbidden('The audit trail is for regulators and institutions');
 }
 
-export function auditRoutes(app: FastifyInstance, audit: AuditService): void {
+const SignedCheckpoint = Type.Object(
+  {
+    document: Type.Object({
+      schema: Type.Literal('threatshare.audit_checkpoint/1'),
+      issuer: Type.String(),
+      head_seq: Type.Integer({ description: 'Sequence number of the last entry of the chain' }),
+      head_hash: Type.String({ description: 'Its SHA-256 chain hash (hex)' }),
+      issued_at: Type.String(),
+    }),
+    signature: Type.Object({ alg: Type.Literal('Ed25519'), key_id: Type.String(), value: Type.String() }),
+  },
+  { description: 'The audit chain\u2019s head, signed with the platform key (verify with /.well-known/threatshare-keys.json)' },
+);
+
+export function auditRoutes(app: FastifyInstance, audit: AuditService, checkpoints: AuditCheckpoints): void {
   const tags = ['audit'];
   app.get('/api/v1/audit/:object_type/:object_id', {
     schema: {
@@ -51,11 +66,35 @@ export function auditRoutes(app: FastifyInstance, audit: AuditService): void {
       tags,
       summary: 'Re-compute the hash chain of the whole audit log',
       security: bearer,
-      response: { 200: Type.Object({ ok: Type.Boolean(), entries: Type.Integer(), head_seq: Type.Integer(), head_hash: Type.String(), break: Type.Union([Type.Object({ seq: Type.Integer(), reason: Type.String() }), Type.Null()]) }), ...problemResponses },
+      response: {
+        200: Type.Object({
+          ok: Type.Boolean(),
+          entries: Type.Integer(),
+          head_seq: Type.Integer(),
+          head_hash: Type.String(),
+          break: Type.Union([Type.Object({ seq: Type.Integer(), reason: Type.String() }), Type.Null()]),
+          checkpoint: Type.Union([Type.Object({ head_seq: Type.Integer(), head_hash: Type.String(), issued_at: Type.String(), status: Type.String() }), Type.Null()]),
+        }),
+        ...problemResponses,
+      },
     },
     handler: async (req) => {
       assertAuditor(principalOf(req));
-      return audit.verify();
+      return audit.verify(undefined, await checkpoints.anchor());
+    },
+  });
+
+  app.get('/.well-known/threatshare-audit-checkpoint.json', {
+    config: { public: true },
+    schema: {
+      tags,
+      summary: 'The latest signed checkpoint of the audit chain (keep copies: a later verification checks the chain still passes through them)',
+      response: { 200: SignedCheckpoint, 404: problemResponses[404] },
+    },
+    handler: async (_req, reply) => {
+      const latest = checkpoints.latest();
+      if (!latest) throw new Problem('not_found', 'No audit checkpoint has been written yet');
+      return reply.header('cache-control', 'public, max-age=60').send(latest);
     },
   });
 }

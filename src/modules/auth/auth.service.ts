@@ -85,6 +85,7 @@ export class AuthService {
       assertCanGrantRoles(actor, input.roles);
     }
     validateRoles(input.roles);
+    if (input.expires_at && !(input.expires_at.getTime() > Date.now())) throw validationFailed('/expires_at', 'A token cannot be created already expired: give a time in the future');
     const { token, prefix, hash } = generateToken();
     const id = randomUUID();
     await this.db.transaction().execute(async (tx) => {
