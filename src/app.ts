@@ -8,6 +8,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Container } from './container.js';
 import { registerAuthentication, type ExtraAuthenticator } from './http/authenticate.js';
 import { registerProblemHandler } from './http/problem-handler.js';
+import { registerRateLimits, registerSecurityHeaders } from './http/security.js';
 import { validatorCompiler } from './http/validation.js';
 import { auditRoutes } from './modules/audit/audit.routes.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
@@ -32,9 +33,12 @@ export async function buildApp(c: Container, options: AppOptions = {}): Promise<
     // Per-request lines would dominate the log at lookup rates; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: 'x-request-id',
+    // Fastify takes a hop count too (its types leave the number out).
+    trustProxy: c.config.trustProxy as boolean | string,
   });
   app.setValidatorCompiler(validatorCompiler);
   registerProblemHandler(app);
+  await registerSecurityHeaders(app, { https: c.config.publicUrl.startsWith('https:') });
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -58,6 +62,7 @@ export async function buildApp(c: Container, options: AppOptions = {}): Promise<
   // The console's session cookie is one more way in (with CSRF checks); its routes come first so
   // their onSend hook covers every route.
   registerAuthentication(app, c.auth, [sessionAuthenticator(c.sessions), ...(options.extraAuthenticators ?? [])]);
+  await registerRateLimits(app, c.config.rateLimits);
   sessionsRoutes(app, c.sessions, { secureCookie: c.config.publicUrl.startsWith('https:'), maxAgeSeconds: 12 * 3600 });
 
   app.get('/healthz', {

@@ -22,6 +22,47 @@ export interface Config {
   importLimit: number;
   /** Public base URL of this platform, used in documents and links. */
   publicUrl: string;
+  /**
+   * Which proxies to believe about the client's address (X-Forwarded-For), as Fastify's
+   * `trustProxy`: false (none), true (all), a hop count, or addresses and CIDRs. Failed
+   * authentications and rate limits are counted per client address, so set this behind a proxy.
+   */
+  trustProxy: boolean | number | string;
+  /** Requests per minute per credential by role (the highest of its roles), and per address for anonymous requests; null: no limits. */
+  rateLimits: RateLimits | null;
+}
+
+export type RateLimitRole = 'anonymous' | 'admin' | 'analyst' | 'reporter' | 'handler' | 'auditor';
+export type RateLimits = Record<RateLimitRole, number>;
+
+/**
+ * Default requests per minute. Machines doing lookups, TAXII and feeds hold analyst tokens and
+ * poll hard (the lookup benchmark runs at thousands a second); people at the console and
+ * administrative tokens need far less; anonymous callers (sign-in, public pages, docs) least.
+ */
+export const DEFAULT_RATE_LIMITS: RateLimits = { anonymous: 600, admin: 6_000, auditor: 6_000, reporter: 60_000, handler: 60_000, analyst: 1_200_000 };
+
+function rateLimitsFrom(env: NodeJS.ProcessEnv): RateLimits | null {
+  const raw = (env.RATE_LIMITS ?? '').trim();
+  if (raw === 'off') return null;
+  const limits = { ...DEFAULT_RATE_LIMITS };
+  if (!raw) return limits;
+  for (const part of raw.split(',')) {
+    const [role, value] = part.split('=').map((x) => x.trim());
+    if (!role || !(role in limits) || !value || !/^[1-9][0-9]*$/.test(value)) {
+      throw new Error(`RATE_LIMITS must be "off" or a list like "anonymous=600,admin=6000" over ${Object.keys(limits).join(', ')}; got "${raw}"`);
+    }
+    limits[role as RateLimitRole] = Number(value);
+  }
+  return limits;
+}
+
+function trustProxyFrom(env: NodeJS.ProcessEnv): boolean | number | string {
+  const raw = (env.TRUST_PROXY ?? '').trim();
+  if (raw === '' || raw === 'false' || raw === '0') return false;
+  if (raw === 'true') return true;
+  if (/^[1-9][0-9]*$/.test(raw)) return Number(raw);
+  return raw;
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -53,5 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     evidenceLimit: intFrom(env, 'EVIDENCE_LIMIT', 20 * 1024 * 1024),
     importLimit: intFrom(env, 'IMPORT_LIMIT', 256 * 1024 * 1024),
     publicUrl: env.PUBLIC_URL || `http://${host}:${port}`,
+    trustProxy: trustProxyFrom(env),
+    rateLimits: rateLimitsFrom(env),
   };
 }

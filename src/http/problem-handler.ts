@@ -23,6 +23,7 @@ export function problemBody(code: ProblemCode, message: string, instance: string
 export function sendProblem(reply: FastifyReply, code: ProblemCode, message: string, extra: Record<string, unknown> = {}) {
   const body = problemBody(code, message, reply.request.url, extra);
   if (code === 'unauthenticated') reply.header('WWW-Authenticate', 'Bearer realm="threatshare", Basic realm="threatshare"');
+  if (code === 'rate_limited' && typeof extra.retry_after === 'number') reply.header('Retry-After', String(extra.retry_after));
   return reply.code(body.status).type('application/problem+json; charset=utf-8').send(body);
 }
 
