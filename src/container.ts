@@ -9,6 +9,7 @@ import { migrate } from './db/migrate.js';
 import { AuditService } from './modules/audit/audit.service.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import { SessionsService } from './modules/auth/sessions.service.js';
+import { loadPlatformSecret, SecretBox } from './lib/secret-box.js';
 import { IndicatorsService } from './modules/indicators/indicators.service.js';
 import { OrgsService } from './modules/orgs/orgs.service.js';
 import { EvidenceService } from './modules/reports/evidence.service.js';
@@ -56,7 +57,7 @@ export async function createContainer(config: Config, options: { handle?: Databa
   const imports = new ImportsService(handle, audit, indicators, reports);
   const evidence = new EvidenceService(db, audit);
   const workflow = createWorkflow({ db, audit, orgs, indicators, reports, dataDir: config.dataDir, publicUrl: config.publicUrl });
-  const sessions = new SessionsService(db, audit, auth);
+  const sessions = new SessionsService(db, audit, auth, new SecretBox(loadPlatformSecret(process.env, config.dataDir)));
 
   const interop = createInterop({ config, handle, audit, indicators });
   workflow.cases.onCaseChanged.push(publishCaseHook(interop.stix, workflow.cases));
