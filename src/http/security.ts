@@ -73,6 +73,8 @@ export async function registerRateLimits(app: FastifyInstance, limits: RateLimit
     timeWindow: 60_000,
     max: async (request) => rateLimitOf(request, limits),
     keyGenerator: rateLimitKey,
+    // Load balancers poll the health check from one address.
+    allowList: (request) => request.url === '/healthz',
     // Bounded memory: least recently seen keys go first.
     cache: 20_000,
     errorResponseBuilder: (_request, context) =>

@@ -35,6 +35,9 @@ export function bodyLines(stream: Readable, gzip: boolean, limit: number): Async
   });
   const source = gzip ? stream.pipe(createGunzip()) : stream;
   source.on('error', (e) => counter.destroy(e));
+  // A body that fails (not gzip, over the limit) before the import starts reading it must not be
+  // an uncaught 'error' event that ends the process: the reader gets the error when it iterates.
+  counter.on('error', () => undefined);
   // The piped stream holds the body (back-pressure) until the import reads it.
   return lineBatches(source.pipe(counter));
 }
