@@ -7,7 +7,9 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Container } from './container.js';
 import { registerAuthentication, type ExtraAuthenticator } from './http/authenticate.js';
-import { registerProblemHandler } from './http/problem-handler.js';
+import { registerProblemHandler, sendProblem, writeClientError } from './http/problem-handler.js';
+import { registerStrictInput } from './http/strict-input.js';
+import { registerRateLimits, registerSecurityHeaders } from './http/security.js';
 import { validatorCompiler } from './http/validation.js';
 import { auditRoutes } from './modules/audit/audit.routes.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
@@ -33,9 +35,19 @@ export async function buildApp(c: Container, options: AppOptions = {}): Promise<
     // Per-request lines would dominate the log at lookup rates; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: 'x-request-id',
+    // Fastify takes a hop count too (its types leave the number out).
+    trustProxy: c.config.trustProxy as boolean | string,
+    // A path that is not valid percent-encoding is a problem+json 400 like any other bad input.
+    frameworkErrors: (err, request, reply) => {
+      sendProblem(reply, 'validation_failed', err.code === 'FST_ERR_BAD_URL' ? 'The request path is not valid percent-encoded UTF-8' : err.message, { field: '' });
+    },
+    // Requests that do not even parse as HTTP get a problem+json answer too, then the connection closes.
+    clientErrorHandler: writeClientError,
   });
+  registerStrictInput(app);
   app.setValidatorCompiler(validatorCompiler);
   registerProblemHandler(app);
+  await registerSecurityHeaders(app, { https: c.config.publicUrl.startsWith('https:') });
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -59,6 +71,7 @@ export async function buildApp(c: Container, options: AppOptions = {}): Promise<
   // The console's session cookie is one more way in (with CSRF checks); its routes come first so
   // their onSend hook covers every route.
   registerAuthentication(app, c.auth, [sessionAuthenticator(c.sessions), ...(options.extraAuthenticators ?? [])]);
+  await registerRateLimits(app, c.config.rateLimits);
   sessionsRoutes(app, c.sessions, { secureCookie: c.config.publicUrl.startsWith('https:'), maxAgeSeconds: 12 * 3600 });
 
   app.get('/healthz', {

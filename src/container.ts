@@ -10,6 +10,7 @@ import { AuditService } from './modules/audit/audit.service.js';
 import { AuditCheckpoints } from './modules/audit/checkpoints.service.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import { SessionsService } from './modules/auth/sessions.service.js';
+import { loadPlatformSecret, SecretBox } from './lib/secret-box.js';
 import { IndicatorsService } from './modules/indicators/indicators.service.js';
 import { ListingService } from './modules/indicators/listing.service.js';
 import { OrgsService } from './modules/orgs/orgs.service.js';
@@ -63,7 +64,7 @@ export async function createContainer(config: Config, options: { handle?: Databa
   const evidence = new EvidenceService(db, audit);
   const listing = new ListingService(db, audit);
   const workflow = createWorkflow({ db, audit, orgs, indicators, listing, reports, dataDir: config.dataDir, publicUrl: config.publicUrl });
-  const sessions = new SessionsService(db, audit, auth);
+  const sessions = new SessionsService(db, audit, auth, new SecretBox(loadPlatformSecret(process.env, config.dataDir)));
   const checkpoints = new AuditCheckpoints(db, config.dataDir, config.publicUrl, {
     sign: (build) => workflow.notices.signStatement(build),
     publicKeys: async () => (await workflow.notices.publicKeys()).keys,

@@ -265,6 +265,16 @@ export function isDatabaseBusy(err: unknown): boolean {
   return err instanceof Error && /timeout exceeded when trying to connect/i.test(err.message);
 }
 
+/**
+ * Is this a data exception (SQLSTATE class 22: numeric value out of range, invalid byte sequence,
+ * NUL in text, datetime overflow, ...)? Bad input that got past validation; the statement and its
+ * transaction failed, so nothing was written. Same codes on both drivers.
+ */
+export function isDataException(err: unknown): boolean {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code);
+}
+
 /** Is this error a unique-constraint violation (SQLSTATE 23505)? Same code on both drivers. */
 export function isUniqueViolation(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: string }).code === '23505';

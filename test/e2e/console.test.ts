@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import { currentTotp } from '../../src/modules/auth/second-factor.js';
 import { chromiumMissing, newPage, screenshot, signIn, startConsole, type ConsoleHarness } from './console-harness.js';
 
 describe('web console in chromium', { skip: chromiumMissing }, () => {
@@ -73,6 +74,40 @@ describe('web console in chromium', { skip: chromiumMissing }, () => {
     await page.click('[data-testid=signin-submit]');
     await page.waitForSelector('[role=alert]');
     assert.match(await textOf(page, '[role=alert]'), /401/);
+    await context.close();
+  });
+
+  test('a new regulator admin enrols TOTP on first sign-in, gets recovery codes, and the pages break no content security policy', async () => {
+    const miit = await h.c.handle.db.selectFrom('organizations').select('id').where('short_code', '=', 'miit').executeTakeFirstOrThrow();
+    const username = `e2e-admin-${Date.now().toString(36)}`;
+    await h.c.auth.createUser(null, { org_id: miit.id, username, display_name: '新管理员', password: 'a-long-enough-password', roles: ['admin', 'analyst'] });
+    const { context, page } = await newPage(h, 'en');
+    const violations: string[] = [];
+    page.on('console', (m) => {
+      if (/Content Security Policy|Refused to (load|execute|apply)/i.test(m.text())) violations.push(m.text());
+    });
+    await page.goto('/login');
+    await page.waitForSelector('[data-testid=demo-hint]');
+    await page.fill('#username', username);
+    await page.fill('#password', 'a-long-enough-password');
+    await page.click('[data-testid=signin-submit]');
+    await page.click('[data-testid=totp-start]');
+    const secret = (await textOf(page, '[data-testid=totp-secret]')).replace(/\s/g, '');
+    await page.fill('#totp-confirm', await currentTotp(secret));
+    await page.click('[data-testid=totp-confirm-submit]');
+    await page.waitForSelector('[data-testid=recovery-codes] li');
+    assert.equal(await page.locator('[data-testid=recovery-codes] li').count(), 10);
+    await page.click('[data-testid=totp-done]');
+    await page.waitForSelector('[data-testid=who]');
+    for (const url of ['/', '/cases', '/audit']) {
+      await page.goto(url);
+      await page.waitForSelector('[data-testid=who]');
+    }
+    await page.goto('/releases');
+    await page.goto('/docs');
+    // swagger-ui renders the whole OpenAPI document in the page: give it time on a busy machine.
+    await page.waitForSelector('.swagger-ui .info', { timeout: 60_000 });
+    assert.deepEqual(violations, []);
     await context.close();
   });
 
