@@ -19,7 +19,7 @@ import type { IndicatorsService } from '../indicators/indicators.service.js';
 import type { NoticesService } from '../notices/notices.service.js';
 import type { NoticeRow } from '../notices/notices.repository.js';
 import { presentNotice } from '../notices/notices.presenter.js';
-import { isPersonalValue, RestrictedRead } from '../sharing/confidentiality.js';
+import { isPersonalValue, RestrictedRead } from '../access/confidentiality.js';
 import type { WebhooksService } from '../webhooks/webhooks.service.js';
 import { assertCanDecide } from './decisions.policy.js';
 import { decisionsRepository, type DecisionRow, type UnroutedItem } from './decisions.repository.js';

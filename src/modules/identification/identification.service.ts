@@ -17,7 +17,7 @@ import type { DirectoryCache } from '../decisions/directory-cache.js';
 import type { NoticesService } from '../notices/notices.service.js';
 import type { ReportRow } from '../reports/reports.repository.js';
 import { decodeCursor, encodeCursor } from '../reports/reports.service.js';
-import { isPersonalValue, listProvince, RestrictedRead } from '../sharing/confidentiality.js';
+import { isPersonalValue, listProvince, RestrictedRead } from '../access/confidentiality.js';
 import type { WebhooksService } from '../webhooks/webhooks.service.js';
 import { chooseInstitution } from './assignment.js';
 import { caseEventForVerdict, caseMachine, checkVerdict, type CaseEvent, type CaseState } from './case-state.js';

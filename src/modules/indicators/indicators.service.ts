@@ -17,9 +17,9 @@ import {
   redactRecord,
   RestrictedRead,
   restrictedFieldsRevealed,
-} from '../sharing/confidentiality.js';
+} from '../access/confidentiality.js';
 import { IndicatorIndex, type IndexedIndicator, type StagedEntries } from './indicator-index.js';
-import { canSeeReporter, indicatorVisibility } from './indicators.policy.js';
+import { canSeeReporter, indicatorVisibility } from '../access/indicator-visibility.js';
 import { presentIndicator } from './indicators.presenter.js';
 import { indicatorsRepository, type IndicatorRow, type IndicatorUpsert } from './indicators.repository.js';
 import type { IndicatorSearchQuery, LookupResult } from './indicators.schema.js';

@@ -16,7 +16,7 @@ import type { Principal } from '../auth/principal.js';
 import type { DirectoryCache } from '../decisions/directory-cache.js';
 import { MEASURES, type MeasureCode } from '../decisions/measures.js';
 import type { Severity } from '../identification/case-state.js';
-import { isPersonalValue, listProvince, RestrictedRead } from '../sharing/confidentiality.js';
+import { isPersonalValue, listProvince, RestrictedRead } from '../access/confidentiality.js';
 import type { WebhooksService } from '../webhooks/webhooks.service.js';
 import { computeDeadline, isWrittenNoticeLate, reminderTimes, writtenNoticeDueAt, type DeadlinePolicy, type Duration } from './deadline-policy.js';
 import {

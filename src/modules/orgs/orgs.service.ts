@@ -5,7 +5,7 @@ import { isUniqueViolation } from '../../db/database.js';
 import { notFound, validationFailed, type ProblemDetail, Problem } from '../../lib/problem.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { Principal } from '../auth/principal.js';
-import { listProvince, restrictedFieldsPresent, RestrictedRead } from '../sharing/confidentiality.js';
+import { listProvince, restrictedFieldsPresent, RestrictedRead } from '../access/confidentiality.js';
 import { assertCanCreateOrg, assertCanEditContacts, assertCanUpdateOrg, canSeeOrgDetails } from './orgs.policy.js';
 import { presentOrganization } from './orgs.presenter.js';
 import { orgsRepository, type OrgRow } from './orgs.repository.js';

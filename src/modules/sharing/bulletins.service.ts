@@ -11,7 +11,7 @@ import type { Db } from '../../db/database.js';
 import { forbidden, notFound, validationFailed } from '../../lib/problem.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { isNationalRegulator, isRegulator, UNIT_KINDS, type Principal } from '../auth/principal.js';
-import { isEntitledToRestricted, listProvince, redactRecord, RestrictedRead, restrictedFieldsRevealed } from './confidentiality.js';
+import { isEntitledToRestricted, listProvince, redactRecord, RestrictedRead, restrictedFieldsRevealed } from '../access/confidentiality.js';
 import { assertCanSendBulletin } from './sharing.policy.js';
 import { sharingRepository, type BulletinRow } from './sharing.repository.js';
 import type { SubscriptionsService } from './subscriptions.service.js';

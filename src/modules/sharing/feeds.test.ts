@@ -9,7 +9,7 @@ import { sql } from 'kysely';
 import { makeOrg, type TestOrg } from '../../../test/helpers/factories.js';
 import { dbLabel, startHarness, type Harness } from '../../../test/helpers/harness.js';
 import { principalFor } from './sharing.test-support.js';
-import { policyAllows } from './feed-audience.js';
+import { policyAllows } from '../access/feed-audience.js';
 import { canIsolateNetwork, listValues, missingTools, nftCheck, runTool, withTempDir, writeTemp } from './exports/real-tools.test-support.js';
 
 const tag = `${process.pid}${Date.now().toString(36)}`;

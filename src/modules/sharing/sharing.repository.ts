@@ -6,7 +6,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import { compileCopySelect, copyTextBlocks, parseCopyColumns } from '../../db/copy-out.js';
 import type { DatabaseHandle, Executor } from '../../db/database.js';
-import type { FeedAudience } from './feed-audience.js';
+import type { FeedAudience } from '../access/feed-audience.js';
 
 export interface FeedRow {
   id: number;

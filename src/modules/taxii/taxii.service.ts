@@ -10,7 +10,7 @@ import type { DatabaseHandle } from '../../db/database.js';
 import { forbidden, notFound, validationFailed } from '../../lib/problem.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { isNationalRegulator, type Principal } from '../auth/principal.js';
-import { listProvince, RestrictedRead } from '../sharing/confidentiality.js';
+import { listProvince, RestrictedRead } from '../access/confidentiality.js';
 import type { StixAudience, StixService } from '../stix/stix.service.js';
 import {
   canReadCollection,

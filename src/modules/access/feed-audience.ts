@@ -14,7 +14,7 @@
  * export formats carry only blocklistable types (export-stream.ts EXPORT_INDICATOR_TYPES).
  */
 import { isInstitution, isNationalRegulator, type Principal } from '../auth/principal.js';
-import { indicatorVisibility, type VisibilityFacts } from '../indicators/indicators.policy.js';
+import { indicatorVisibility, type VisibilityFacts } from './indicator-visibility.js';
 
 export type FeedAudience =
   | { kind: 'all' }

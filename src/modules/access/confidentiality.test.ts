@@ -15,7 +15,7 @@ import {
   restrictedFieldsRevealed,
 } from './confidentiality.js';
 import { feedAudienceOf, isInFeed, policyAllows } from './feed-audience.js';
-import { releaseMachine } from './release-state.js';
+import { releaseMachine } from '../sharing/release-state.js';
 
 const principal = (orgKind: Principal['orgKind'], over: Partial<Principal> = {}): Principal => ({
   orgId: 'org-x',
