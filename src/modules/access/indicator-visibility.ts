@@ -6,6 +6,7 @@
  * the sightings, so it is asked of the database (`needsReporterCheck`).
  */
 import { isInstitution, isNationalRegulator, type Principal } from '../auth/principal.js';
+import { inJurisdiction } from './access.table.js';
 
 export interface VisibilityFacts {
   tlp: string;
@@ -23,7 +24,11 @@ export function indicatorVisibility(p: Principal, ind: VisibilityFacts): Visibil
   return 'needs_reporter_check';
 }
 
-/** Reporters are named to a unit only when they agreed (the lesson of US AIS): see DESIGN.md §6. */
-export function canSeeReporter(p: Principal, reporter: { org_id: string; disclose_reporter: boolean }): boolean {
-  return reporter.disclose_reporter || reporter.org_id === p.orgId || isNationalRegulator(p) || p.orgKind === 'regulator_provincial' || isInstitution(p);
+/**
+ * Reporters are named to a unit only when they agreed (the lesson of US AIS): see DESIGN.md §6.
+ * Regulators and institutions see them within their jurisdiction: a provincial administration
+ * only for a report of its own province (ACCESS_TABLE, "reporter identity").
+ */
+export function canSeeReporter(p: Principal, reporter: { org_id: string; disclose_reporter: boolean; province_code: string | null }): boolean {
+  return reporter.disclose_reporter || reporter.org_id === p.orgId || inJurisdiction(p, reporter.province_code);
 }

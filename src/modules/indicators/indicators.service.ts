@@ -404,8 +404,12 @@ export class IndicatorsService {
    * Entitled to an indicator's restricted fields (its personal value, its responsible unit): the
    * regulators and institutions, the responsible unit, and the organizations that reported it.
    */
-  private async isEntitled(p: Principal, i: { id: number; responsible_org_id: string | null }, known: readonly { org_id: string }[] = []): Promise<boolean> {
-    if (isEntitledToRestricted(p, { org_ids: [i.responsible_org_id, ...known.map((r) => r.org_id)] })) return true;
+  private async isEntitled(
+    p: Principal,
+    i: { id: number; responsible_org_id: string | null; province_code: string | null },
+    known: readonly { org_id: string }[] = [],
+  ): Promise<boolean> {
+    if (isEntitledToRestricted(p, { org_ids: [i.responsible_org_id, ...known.map((r) => r.org_id)], province_code: i.province_code })) return true;
     return (await indicatorsRepository.reportersOf(this.db, i.id, 1000)).some((r) => r.org_id === p.orgId);
   }
 

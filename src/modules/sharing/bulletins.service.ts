@@ -108,7 +108,7 @@ export class BulletinsService {
     // A TLP:AMBER-or-stricter bulletin, or a personal value shown, is a restricted read (Art. 12).
     const read = new RestrictedRead('bulletin.get', 'bulletin', id, b.province_code).add(id, [], b.tlp);
     const shown = indicators.map((i) => {
-      const entitled = isEntitledToRestricted(p, { org_ids: [i.responsible_org_id] });
+      const entitled = isEntitledToRestricted(p, { org_ids: [i.responsible_org_id], province_code: i.province_code });
       const view = { id: String(i.id), type: i.type, value: i.value, category: i.category, subtype: i.subtype, tlp: i.tlp, status: i.status };
       read.add(id, restrictedFieldsRevealed('indicator', view, entitled), null, 'indicators');
       return redactRecord('indicator', view, entitled);

@@ -7,6 +7,7 @@ import { sql, type RawBuilder } from 'kysely';
 import { compileCopySelect, copyTextBlocks, parseCopyColumns } from '../../db/copy-out.js';
 import type { DatabaseHandle, Executor } from '../../db/database.js';
 import type { FeedAudience } from '../access/feed-audience.js';
+import { indicatorAudienceSql } from '../access/access.sql.js';
 
 export interface FeedRow {
   id: number;
@@ -50,16 +51,8 @@ const bound: Bind = (value) => sql`${value}`;
 const checkedBound: Bind = (value, shape) => (assertShape(value, shape), sql`${value}`);
 const inlined: Bind = (value, shape) => (assertShape(value, shape), sql.lit(value));
 
-/** The audience rule of feed-audience.ts (isInFeed), in SQL over `indicators i`. */
-export function audienceFilter(a: FeedAudience, bind: Bind = bound): RawBuilder<boolean> {
-  if (a.kind === 'all') return sql<boolean>`true`;
-  if (a.kind === 'public') return sql<boolean>`i.tlp = 'clear'`;
-  const province = a.province_code === null ? sql`false` : sql`i.province_code = ${bind(a.province_code, 'province')}`;
-  const org = bind(a.org_id, 'uuid');
-  return sql<boolean>`(${province} OR i.tlp IN ('clear', 'green')
-    OR (i.tlp = 'amber' AND i.responsible_org_id = ${org}::uuid)
-    OR EXISTS (SELECT 1 FROM sightings s WHERE s.indicator_id = i.id AND s.org_id = ${org}::uuid))`;
-}
+/** The audience rule of the access module (isInFeed), in SQL over `indicators i`. */
+export const audienceFilter = (a: FeedAudience, bind: Bind = bound): RawBuilder<boolean> => indicatorAudienceSql(a, bind);
 
 /**
  * What a blocklist carries of one type after a key: active, not excluded, not past valid_until,

@@ -22,7 +22,7 @@ function visible(p: Principal, r: FeedReportRow): boolean {
 }
 
 function feedReport(p: Principal, r: FeedReportRow): FeedReport {
-  const named = r.disclose_reporter || canSeeReporter(p, { org_id: r.org_id, disclose_reporter: r.disclose_reporter });
+  const named = r.disclose_reporter || canSeeReporter(p, { org_id: r.org_id, disclose_reporter: r.disclose_reporter, province_code: r.province_code });
   return {
     id: r.id,
     title: r.title,
