@@ -78,10 +78,71 @@ export const ACCESS_TABLE: readonly AccessRule[] = [
   { object: 'anything not visible', audience: 'other_organization', rows: 'answers 404 for reads and writes alike (never 403)', fields: '—' },
 ];
 
+/**
+ * How a principal stands to one indicator (or a stored STIX object derived from one). A principal
+ * may stand in several relations at once (a unit that reported and answers for it); it gets the
+ * union of what they allow.
+ */
+export type IndicatorRelation =
+  | 'ministry'
+  | 'institution'
+  | 'province_regulator'
+  | 'responsible_unit'
+  | 'reporter'
+  | 'any_organization'
+  | 'public';
+
+/**
+ * The indicator rows of the table, as data: which TLP markings each relation sees, and whether it
+ * sees the restricted fields (a personal value, the responsible unit). Every indicator channel
+ * reads this: indicatorVisibility, isIndicatorEntitled, the SQL of access.sql.ts states it for the
+ * database, and the matrix test checks every channel against it.
+ */
+export const INDICATOR_ACCESS: Readonly<Record<IndicatorRelation, { tlps: readonly TlpLevel[]; restricted_fields: boolean; who: string }>> = {
+  ministry: { tlps: ['clear', 'green', 'amber', 'amber+strict', 'red'], restricted_fields: true, who: 'the ministry (regulator_national)' },
+  institution: { tlps: ['clear', 'green', 'amber', 'amber+strict', 'red'], restricted_fields: true, who: 'a professional institution' },
+  province_regulator: { tlps: ['clear', 'green', 'amber', 'amber+strict', 'red'], restricted_fields: true, who: "the administration of the indicator's province (a province-less one is in no province)" },
+  responsible_unit: { tlps: ['clear', 'green', 'amber'], restricted_fields: true, who: 'the unit that answers for the resource' },
+  reporter: { tlps: ['clear', 'green', 'amber', 'amber+strict', 'red'], restricted_fields: true, who: 'an organization that reported it' },
+  any_organization: { tlps: ['clear', 'green'], restricted_fields: false, who: 'any authenticated organization, other provinces\' administrations included' },
+  public: { tlps: ['clear'], restricted_fields: false, who: 'no authentication (public exports)' },
+};
+
+/** The reporter-identity row: to whom an unconsented reporter is named (DESIGN §6). */
+export const REPORTER_NAMED_TO: readonly IndicatorRelation[] = ['ministry', 'institution', 'province_regulator', 'reporter'];
+
+/** Facts about one indicator that decide the relations. */
+export interface IndicatorFacts {
+  tlp: string;
+  province_code: string | null;
+  responsible_org_id: string | null;
+}
+
+/** The relations `p` stands in to an indicator; `reported` is whether p's organization reported it. */
+export function indicatorRelations(p: Principal | null, i: IndicatorFacts, reported = false): IndicatorRelation[] {
+  if (!p) return ['public'];
+  const r: IndicatorRelation[] = ['public', 'any_organization'];
+  if (p.orgKind === 'regulator_national') r.push('ministry');
+  if (p.orgKind === 'professional_institution') r.push('institution');
+  if (p.orgKind === 'regulator_provincial' && i.province_code !== null && i.province_code === p.provinceCode) r.push('province_regulator');
+  if (i.responsible_org_id !== null && i.responsible_org_id === p.orgId) r.push('responsible_unit');
+  if (reported) r.push('reporter');
+  return r;
+}
+
+export const relationsAllowTlp = (rels: readonly IndicatorRelation[], tlp: string): boolean => rels.some((r) => (INDICATOR_ACCESS[r].tlps as readonly string[]).includes(tlp));
+/** Restricted fields go to a relation that both sees the marking and is entitled to fields. */
+export const relationsAllowFields = (rels: readonly IndicatorRelation[], tlp: string): boolean =>
+  rels.some((r) => INDICATOR_ACCESS[r].restricted_fields && (INDICATOR_ACCESS[r].tlps as readonly string[]).includes(tlp));
+
 /** The table as Markdown, for docs/access.md (test/access-matrix.test.ts checks the doc has it). */
 export function renderAccessTable(): string {
   const lines = ['| object | audience | rows it sees | restricted fields it sees |', '|---|---|---|---|'];
   for (const r of ACCESS_TABLE) lines.push(`| ${r.object} | \`${r.audience}\` | ${r.rows} | ${r.fields} |`);
+  lines.push('', '| indicator relation | who | TLP markings it sees | restricted fields (personal value, responsible unit) | names an unconsented reporter |', '|---|---|---|---|---|');
+  for (const [rel, a] of Object.entries(INDICATOR_ACCESS)) {
+    lines.push(`| \`${rel}\` | ${a.who} | ${a.tlps.join(', ')} | ${a.restricted_fields ? 'yes' : 'no'} | ${REPORTER_NAMED_TO.includes(rel as IndicatorRelation) ? 'yes' : 'no'} |`);
+  }
   return lines.join('\n');
 }
 

@@ -5,23 +5,24 @@
  * indicators only where they answer for the resource. Reporters see what they reported; that needs
  * the sightings, so it is asked of the database (`needsReporterCheck`).
  */
-import { isInstitution, isNationalRegulator, type Principal } from '../auth/principal.js';
-import { inJurisdiction } from './access.table.js';
+import type { Principal } from '../auth/principal.js';
+import { inJurisdiction, indicatorRelations, relationsAllowFields, relationsAllowTlp, type IndicatorFacts } from './access.table.js';
 
-export interface VisibilityFacts {
-  tlp: string;
-  province_code: string | null;
-  responsible_org_id: string | null;
-}
+export type VisibilityFacts = IndicatorFacts;
 
 export type Visibility = 'visible' | 'hidden' | 'needs_reporter_check';
 
+/**
+ * INDICATOR_ACCESS without the reporter relation, which needs the sightings: 'needs_reporter_check'
+ * means only the reporter relation could still make it visible.
+ */
 export function indicatorVisibility(p: Principal, ind: VisibilityFacts): Visibility {
-  if (isNationalRegulator(p) || isInstitution(p)) return 'visible';
-  if (p.orgKind === 'regulator_provincial' && ind.province_code !== null && ind.province_code === p.provinceCode) return 'visible';
-  if (ind.tlp === 'clear' || ind.tlp === 'green') return 'visible';
-  if (ind.tlp === 'amber' && ind.responsible_org_id === p.orgId) return 'visible';
-  return 'needs_reporter_check';
+  return relationsAllowTlp(indicatorRelations(p, ind, false), ind.tlp) ? 'visible' : 'needs_reporter_check';
+}
+
+/** Entitled to an indicator's restricted fields (its personal value, its responsible unit). */
+export function isIndicatorEntitled(p: Principal | null, ind: VisibilityFacts, reported: boolean): boolean {
+  return relationsAllowFields(indicatorRelations(p, ind, reported), ind.tlp);
 }
 
 /**

@@ -10,7 +10,6 @@ import { notFound } from '../../lib/problem.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { Principal } from '../auth/principal.js';
 import {
-  isEntitledToRestricted,
   isRestrictedTlp,
   listProvince,
   PERSONAL_INDICATOR_TYPES,
@@ -19,7 +18,7 @@ import {
   restrictedFieldsRevealed,
 } from '../access/confidentiality.js';
 import { IndicatorIndex, type IndexedIndicator, type StagedEntries } from './indicator-index.js';
-import { canSeeReporter, indicatorVisibility } from '../access/indicator-visibility.js';
+import { canSeeReporter, indicatorVisibility, isIndicatorEntitled } from '../access/indicator-visibility.js';
 import { presentIndicator } from './indicators.presenter.js';
 import { indicatorsRepository, type IndicatorRow, type IndicatorUpsert } from './indicators.repository.js';
 import type { IndicatorSearchQuery, LookupResult } from './indicators.schema.js';
@@ -406,10 +405,11 @@ export class IndicatorsService {
    */
   private async isEntitled(
     p: Principal,
-    i: { id: number; responsible_org_id: string | null; province_code: string | null },
+    i: { id: number; tlp: string; responsible_org_id: string | null; province_code: string | null },
     known: readonly { org_id: string }[] = [],
   ): Promise<boolean> {
-    if (isEntitledToRestricted(p, { org_ids: [i.responsible_org_id, ...known.map((r) => r.org_id)], province_code: i.province_code })) return true;
+    if (isIndicatorEntitled(p, i, known.some((r) => r.org_id === p.orgId))) return true;
+    if (!isIndicatorEntitled(p, i, true)) return false;
     return (await indicatorsRepository.reportersOf(this.db, i.id, 1000)).some((r) => r.org_id === p.orgId);
   }
 

@@ -11,7 +11,8 @@ import type { Db } from '../../db/database.js';
 import { forbidden, notFound, validationFailed } from '../../lib/problem.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { isNationalRegulator, isRegulator, UNIT_KINDS, type Principal } from '../auth/principal.js';
-import { isEntitledToRestricted, listProvince, redactRecord, RestrictedRead, restrictedFieldsRevealed } from '../access/confidentiality.js';
+import { isIndicatorEntitled } from '../access/indicator-visibility.js';
+import { listProvince, redactRecord, RestrictedRead, restrictedFieldsRevealed } from '../access/confidentiality.js';
 import { assertCanSendBulletin } from './sharing.policy.js';
 import { sharingRepository, type BulletinRow } from './sharing.repository.js';
 import type { SubscriptionsService } from './subscriptions.service.js';
@@ -108,7 +109,7 @@ export class BulletinsService {
     // A TLP:AMBER-or-stricter bulletin, or a personal value shown, is a restricted read (Art. 12).
     const read = new RestrictedRead('bulletin.get', 'bulletin', id, b.province_code).add(id, [], b.tlp);
     const shown = indicators.map((i) => {
-      const entitled = isEntitledToRestricted(p, { org_ids: [i.responsible_org_id], province_code: i.province_code });
+      const entitled = isIndicatorEntitled(p, i, false);
       const view = { id: String(i.id), type: i.type, value: i.value, category: i.category, subtype: i.subtype, tlp: i.tlp, status: i.status };
       read.add(id, restrictedFieldsRevealed('indicator', view, entitled), null, 'indicators');
       return redactRecord('indicator', view, entitled);

@@ -1,0 +1,179 @@
+/**
+ * The channel matrix (issue 12): generated from the one access table. For each TLP marking and a
+ * personal value, restricted indicators are seeded (reported by a unit that did not agree to be
+ * named); every principal of the table's audiences reads them through every channel that carries
+ * indicators, and each channel must yield exactly what INDICATOR_ACCESS allows for the
+ * principal's relations to the item: the row or not, its restricted fields or not, the reporter
+ * named or not. Then the other rows of the table (webhooks, bulletins, evidence, appeals, 404s).
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { ACCESS_TABLE, INDICATOR_ACCESS, indicatorRelations, relationsAllowFields, relationsAllowTlp, REPORTER_NAMED_TO, renderAccessTable, TLP_ORDER } from '../src/modules/access/access.table.js';
+import { isInOrganizationCollection } from '../src/modules/access/access.sql.js';
+import type { Principal } from '../src/modules/auth/principal.js';
+import { makeOrg, type TestOrg } from './helpers/factories.js';
+import { dbLabel, startHarness, type Harness } from './helpers/harness.js';
+import { freshBlock } from './helpers/workflow.js';
+
+process.env.THREATSHARE_KEY_SECRET ??= 'threatshare-test-only-key-secret';
+
+const TAXII = 'application/taxii+json;version=2.1';
+const tag = `${process.pid}${Date.now().toString(36)}`;
+
+interface Item {
+  key: string;
+  type: string;
+  value: string;
+  tlp: string;
+  id: string;
+  province_code: string | null;
+  responsible_org_id: string | null;
+  /** The province of the report that brought it (the reporter's identity follows the report). */
+  report_province: string | null;
+}
+
+describe(`the channel matrix: every channel yields what the access table allows (${dbLabel})`, () => {
+  let h: Harness;
+  const block = freshBlock('125.88');
+  const orgs: Record<string, TestOrg> = {};
+  const items: Item[] = [];
+
+  const principalOf = (o: TestOrg): Principal => ({ orgId: o.id, orgKind: o.kind, orgName: '', provinceCode: o.province_code, userId: null, tokenId: 't', username: null, roles: ['admin'] });
+  /** What the table says for one principal and item. */
+  const expect = (who: string, it: Item) => {
+    const o = orgs[who];
+    const rels = indicatorRelations(o ? principalOf(o) : null, it, who === 'reporter');
+    const reportRels = indicatorRelations(o ? principalOf(o) : null, { tlp: it.tlp, province_code: it.report_province, responsible_org_id: null }, who === 'reporter');
+    return { row: relationsAllowTlp(rels, it.tlp), fields: relationsAllowFields(rels, it.tlp), reporterNamed: reportRels.some((r) => REPORTER_NAMED_TO.includes(r)) };
+  };
+  const get = (who: string, url: string, headers: Record<string, string> = {}) =>
+    h.app.inject({ method: 'GET', url, headers: { ...(orgs[who]?.headers ?? {}), ...headers } });
+
+  before(async () => {
+    h = await startHarness();
+    orgs.ministry = await makeOrg(h.c, 'regulator_national');
+    orgs.ca_guangdong = await makeOrg(h.c, 'regulator_provincial', { province_code: '440000' });
+    orgs.ca_beijing = await makeOrg(h.c, 'regulator_provincial', { province_code: '110000' });
+    orgs.institution = await makeOrg(h.c, 'professional_institution');
+    orgs.reporter = await makeOrg(h.c, 'security_vendor', { province_code: '440000' });
+    orgs.responsible = await makeOrg(h.c, 'telecom_operator', { province_code: '440000', operator: 'china_telecom', scopes: [{ kind: 'cidr', value: block.cidr }] });
+    orgs.outsider = await makeOrg(h.c, 'internet_company', { province_code: '310000' });
+    const seeds: { key: string; type: string; value: string; tlp: string }[] = TLP_ORDER.map((tlp, n) => ({ key: `ipv4 ${tlp}`, type: 'ipv4', value: block.ip(n + 1), tlp }));
+    seeds.push({ key: 'email green', type: 'email', value: `victim-${tag}@example.cn`, tlp: 'green' });
+    seeds.push({ key: 'phone clear', type: 'phone', value: `+861371${String(Date.now()).slice(-7)}`, tlp: 'clear' });
+    for (const s of seeds) {
+      const r = await h.app.inject({
+        method: 'POST',
+        url: '/api/v1/reports',
+        headers: orgs.reporter.headers,
+        payload: { category: 'malicious_resource', subtype: 'botnet_c2', title: `matrix ${tag} ${s.key}`, discovered_at: new Date(Date.now() - 60_000).toISOString(), tlp: s.tlp, observables: [{ type: s.type, value: s.value }] },
+      });
+      assert.equal(r.statusCode, 201, r.body);
+      const id = r.json().observables[0].indicator_id as string;
+      const report_province = r.json().province_code as string | null;
+      const row = await h.c.handle.db.selectFrom('indicators').select(['value', 'tlp', 'province_code', 'responsible_org_id']).where('id', '=', Number(id) as any).executeTakeFirstOrThrow();
+      items.push({ ...s, value: row.value, id, tlp: row.tlp, province_code: row.province_code, responsible_org_id: row.responsible_org_id, report_province });
+    }
+    // The seeds stand where the table's rows need them: in Guangdong, answered for by the operator; personal values province-less.
+    for (const it of items.filter((i) => i.type === 'ipv4')) {
+      assert.equal(it.province_code, '440000', it.key);
+      assert.equal(it.responsible_org_id, orgs.responsible.id, it.key);
+    }
+    for (const it of items.filter((i) => i.type !== 'ipv4')) assert.equal(it.province_code, null, it.key);
+  });
+  after(async () => h.close());
+
+  const AUDIENCES = ['ministry', 'ca_guangdong', 'ca_beijing', 'institution', 'reporter', 'responsible', 'outsider'];
+
+  test('docs/access.md prints the table the code applies', () => {
+    const doc = fs.readFileSync(new URL('../docs/access.md', import.meta.url), 'utf8');
+    assert.ok(doc.includes(renderAccessTable()), 'docs/access.md holds renderAccessTable() verbatim');
+    assert.ok(ACCESS_TABLE.length > 20 && Object.keys(INDICATOR_ACCESS).length === 7);
+  });
+
+  test('API indicator detail: the row, its restricted fields and the reporter as the table says', async () => {
+    for (const who of AUDIENCES) {
+      for (const it of items) {
+        const want = expect(who, it);
+        const r = await get(who, `/api/v1/indicators/${it.id}`);
+        assert.equal(r.statusCode, want.row ? 200 : 404, `${who} × ${it.key}: ${r.body}`);
+        if (!want.row) continue;
+        const body = r.json();
+        const personal = it.type !== 'ipv4';
+        if (personal) assert.equal(body.value === it.value, want.fields, `${who} × ${it.key}: personal value ${body.value}`);
+        assert.equal(body.responsible_org_id !== null, want.fields && it.responsible_org_id !== null, `${who} × ${it.key}: responsible unit`);
+        for (const rep of body.reporters) {
+          assert.equal(rep.org_id !== null, want.reporterNamed, `${who} × ${it.key}: reporter named`);
+          assert.equal(rep.report_id !== null, want.reporterNamed, `${who} × ${it.key}: report id`);
+        }
+        if (!want.reporterNamed) assert.ok(!r.body.includes(orgs.reporter.id), `${who} × ${it.key}: reporter id in body`);
+      }
+    }
+  });
+
+  test('API search and lookup', async () => {
+    for (const who of AUDIENCES) {
+      for (const type of ['ipv4', 'email', 'phone']) {
+        const r = await get(who, `/api/v1/indicators?type=${type}&limit=200&q=${encodeURIComponent(type === 'ipv4' ? block.ip(1).split('.').slice(0, 3).join('.') : items.find((i) => i.type === type)!.value)}`);
+        assert.equal(r.statusCode, 200, r.body);
+        const got = new Map((r.json().items as { id: string; value: string }[]).map((i) => [String(i.id), i.value]));
+        for (const it of items.filter((i) => i.type === type)) {
+          const want = expect(who, it);
+          assert.equal(got.has(it.id), want.row, `${who} × ${it.key} in search`);
+          if (want.row && type !== 'ipv4') assert.equal(got.get(it.id) === it.value, want.fields, `${who} × ${it.key}: search value ${got.get(it.id)}`);
+        }
+      }
+      for (const it of items) {
+        const r = await get(who, `/api/v1/indicators/lookup?value=${encodeURIComponent(it.value)}`);
+        assert.equal(r.json().known, expect(who, it).row, `${who} × ${it.key} lookup`);
+      }
+    }
+  });
+
+  test('STIX export of one indicator: a personal value only to those entitled to it', async () => {
+    for (const who of AUDIENCES) {
+      for (const it of items) {
+        const want = expect(who, it);
+        const shown = it.type === 'ipv4' ? want.row : want.row && want.fields;
+        const r = await get(who, `/api/v1/stix/indicators/${it.id}`);
+        assert.equal(r.statusCode, shown ? 200 : 404, `${who} × ${it.key} stix: ${r.body.slice(0, 200)}`);
+        if (!shown) assert.ok(!r.body.includes(it.value));
+      }
+    }
+  });
+
+  test('blocklist exports and the public feed', async () => {
+    const ipv4 = items.filter((i) => i.type === 'ipv4');
+    for (const who of AUDIENCES) {
+      const r = await get(who, '/api/v1/exports/plain-ip');
+      assert.equal(r.statusCode, 200, r.body);
+      const lines = new Set(r.body.split('\n').map((l) => l.trim()));
+      for (const it of ipv4) assert.equal(lines.has(it.value), expect(who, it).row, `${who} × ${it.key} in plain-ip`);
+    }
+    const pub = await h.app.inject({ method: 'GET', url: '/feeds/public/plain-ip' });
+    const lines = new Set(pub.body.split('\n').map((l) => l.trim()));
+    for (const it of ipv4) assert.equal(lines.has(it.value), expect('public', it).row, `public × ${it.key}`);
+  });
+
+  test('TAXII: the responsible unit\u2019s collection and the province collections', async () => {
+    await h.c.interop.stix.syncIfStale();
+    const ipv4 = items.filter((i) => i.type === 'ipv4');
+    const page = await get('responsible', `/taxii2/threatshare/collections/${orgs.responsible.id}/objects/?limit=1000`, { accept: TAXII });
+    assert.equal(page.statusCode, 200, page.body);
+    for (const it of ipv4) {
+      const want = isInOrganizationCollection(orgs.responsible.id, { owner_org_id: null, responsible_org_id: it.responsible_org_id, tlp: it.tlp });
+      // The table and the SQL agree: the responsible unit relation's markings.
+      assert.equal(want, (INDICATOR_ACCESS.responsible_unit.tlps as readonly string[]).includes(it.tlp));
+      assert.equal(page.body.includes(`'${it.value}'`) || page.body.includes(`"${it.value}"`) || page.body.includes(`= '${it.value}'`), want, `responsible × ${it.key} over TAXII`);
+    }
+    // A province collection: its administration reads it (every TLP of its province); another province's gets 404.
+    const gd = (await get('ministry', '/taxii2/threatshare/collections/', { accept: TAXII })).json().collections.find((c: { alias?: string }) => c.alias === 'province-440000');
+    assert.ok(gd);
+    const own = await get('ca_guangdong', `/taxii2/threatshare/collections/${gd.id}/objects/?limit=1000`, { accept: TAXII });
+    assert.equal(own.statusCode, 200, own.body);
+    for (const it of ipv4) assert.ok(own.body.includes(`'${it.value}'`), `ca_guangdong × ${it.key} in its province collection`);
+    const other = await get('ca_beijing', `/taxii2/threatshare/collections/${gd.id}/objects/?limit=1000`, { accept: TAXII });
+    assert.equal(other.statusCode, 404, other.body);
+  });
+});
