@@ -176,4 +176,41 @@ describe(`the channel matrix: every channel yields what the access table allows 
     const other = await get('ca_beijing', `/taxii2/threatshare/collections/${gd.id}/objects/?limit=1000`, { accept: TAXII });
     assert.equal(other.statusCode, 404, other.body);
   });
+
+  test('webhooks and delivery logs: the unit, the ministry and its own province\u2019s administration only', async () => {
+    const put = await h.app.inject({ method: 'PUT', url: `/api/v1/organizations/${orgs.responsible.id}/webhook`, headers: orgs.responsible.headers, payload: { url: 'http://127.0.0.1:9/hook', secret: 'sixteen-chars-secret' } });
+    assert.equal(put.statusCode, 200, put.body);
+    for (const [who, allowed] of [['responsible', true], ['ministry', true], ['ca_guangdong', true], ['ca_beijing', false], ['outsider', false], ['institution', false]] as const) {
+      for (const url of [`/api/v1/organizations/${orgs.responsible.id}/webhook`, `/api/v1/organizations/${orgs.responsible.id}/webhook/deliveries`]) {
+        const r = await get(who, url);
+        assert.equal(r.statusCode === 200, allowed, `${who} ${url}: ${r.statusCode} ${r.body}`);
+        if (!allowed) assert.ok(!r.body.includes('127.0.0.1:9'), `${who} learns the URL`);
+      }
+    }
+  });
+
+  test('bulletins: TLP at least the strictest of what they cite, and cite only what the author may see', async () => {
+    const send = (who: string, payload: Record<string, unknown>) =>
+      h.app.inject({ method: 'POST', url: '/api/v1/bulletins', headers: orgs[who].headers, payload: { title: `bulletin ${tag}`, body: 'b', recipients: { org_kinds: ['internet_company'] }, ...payload } });
+    const byTlp = (t: string) => items.find((i) => i.key === `ipv4 ${t}`)!;
+    for (const cited of TLP_ORDER) {
+      for (const tlp of TLP_ORDER) {
+        if (tlp === 'red') continue; // RED goes to named organizations only
+        const r = await send('ministry', { tlp, indicator_ids: [byTlp(cited).id] });
+        const allowed = TLP_ORDER.indexOf(tlp) >= TLP_ORDER.indexOf(cited) && cited !== 'red';
+        assert.equal(r.statusCode, allowed ? 201 : 400, `TLP:${tlp} bulletin citing TLP:${cited}: ${r.body}`);
+        if (!allowed) assert.equal(r.json().code, 'validation_failed');
+      }
+    }
+    // ca_beijing may not see Guangdong's amber indicator nor cite Guangdong's case: as if they did not exist.
+    const amber = await send('ca_beijing', { tlp: 'amber', indicator_ids: [byTlp('amber').id] });
+    assert.equal(amber.statusCode, 400, amber.body);
+    assert.equal(amber.json().field, '/indicator_ids/0');
+    const caseRow = await h.c.handle.db.selectFrom('case_reports').select('case_id').where('org_id', '=', orgs.reporter.id).executeTakeFirstOrThrow();
+    const cites = await send('ca_beijing', { tlp: 'amber', case_ids: [caseRow.case_id] });
+    assert.equal(cites.statusCode, 400, cites.body);
+    assert.equal(cites.json().field, '/case_ids/0');
+    const own = await send('ca_guangdong', { tlp: 'red', recipients: { org_ids: [orgs.responsible.id] }, case_ids: [caseRow.case_id] });
+    assert.equal(own.statusCode, 201, own.body);
+  });
 });

@@ -287,6 +287,16 @@ export const sharingRepository = {
     return r.rows.map(fixProvince);
   },
 
+  /** Cases a bulletin cites, with their province and the TLP markings of their reports. */
+  async casesByIds(db: Executor, ids: string[]): Promise<{ id: string; province_code: string | null; tlps: string[] }[]> {
+    if (ids.length === 0) return [];
+    const r = await sql<{ id: string; province_code: string | null; tlps: string[] | null }>`
+      SELECT c.id, c.province_code, array_agg(DISTINCT r.tlp) FILTER (WHERE r.tlp IS NOT NULL) AS tlps
+      FROM threat_cases c LEFT JOIN case_reports cr ON cr.case_id = c.id LEFT JOIN reports r ON r.id = cr.report_id
+      WHERE c.id::text = ANY(${ids}::text[]) GROUP BY c.id, c.province_code`.execute(db);
+    return r.rows.map((x) => ({ id: x.id, province_code: x.province_code === null ? null : String(x.province_code).trim(), tlps: x.tlps ?? [] }));
+  },
+
   async indicatorsByIds(db: Executor, ids: number[]) {
     if (ids.length === 0) return [];
     const r = await sql<{ id: number; type: string; value: string; category: string; subtype: string; tlp: string; status: string; province_code: string | null; responsible_org_id: string | null }>`
