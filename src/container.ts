@@ -9,7 +9,7 @@ import { migrate } from './db/migrate.js';
 import { AuditService } from './modules/audit/audit.service.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import { SessionsService } from './modules/auth/sessions.service.js';
-import { IndicatorsService } from './modules/indicators/indicators.service.js';
+import { ipEnricher, IndicatorsService } from './modules/indicators/indicators.service.js';
 import { OrgsService } from './modules/orgs/orgs.service.js';
 import { EvidenceService } from './modules/reports/evidence.service.js';
 import { createWorkflow, type Workflow } from './workflow.js';
@@ -50,7 +50,7 @@ export async function createContainer(config: Config, options: { handle?: Databa
   const db = handle.db;
   const audit = new AuditService(db);
   const auth = new AuthService(db, audit);
-  const orgs = new OrgsService(db, audit);
+  const orgs = new OrgsService(db, audit, (ip) => ipEnricher().enrich(ip));
   const indicators = new IndicatorsService(handle, audit);
   const reports = new ReportsService(db, audit, indicators);
   const imports = new ImportsService(handle, audit, indicators, reports);

@@ -17,7 +17,8 @@ import type { DirectoryCache } from '../decisions/directory-cache.js';
 import type { NoticesService } from '../notices/notices.service.js';
 import type { ReportRow } from '../reports/reports.repository.js';
 import { decodeCursor, encodeCursor } from '../reports/reports.service.js';
-import { isPersonalValue, listProvince, RestrictedRead } from '../access/confidentiality.js';
+import { isPersonalValue, listProvince, REDACTED, RestrictedRead } from '../access/confidentiality.js';
+import { caseReportersFor } from '../access/workflow-access.js';
 import type { WebhooksService } from '../webhooks/webhooks.service.js';
 import { chooseInstitution } from './assignment.js';
 import { caseEventForVerdict, caseMachine, checkVerdict, type CaseEvent, type CaseState } from './case-state.js';
@@ -31,7 +32,6 @@ const CASE_INDICATOR_CAP = 10_000;
 const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : null);
 
 export function presentCase(p: Principal | null, c: CaseRow) {
-  const insider = !p || isRegulator(p) || isInstitution(p);
   return {
     id: c.id,
     state: c.state,
@@ -40,7 +40,7 @@ export function presentCase(p: Principal | null, c: CaseRow) {
     subtype: c.subtype,
     title: c.title,
     province_code: c.province_code,
-    reporting_org_ids: insider ? c.reporting_org_ids : null,
+    reporting_org_ids: caseReportersFor(p, c.reporting_org_ids),
     assigned_org_id: c.assigned_org_id,
     severity: c.severity,
     questions: (c.questions as string[] | null) ?? null,
@@ -144,7 +144,8 @@ export class IdentificationService {
 
   private async load(actor: Principal, id: string): Promise<CaseRow> {
     const c = await identificationRepository.get(this.db, id);
-    if (!c || !canSeeCase(actor, c)) throw notFound('Case');
+    if (!c) throw notFound('Case');
+    if (!canSeeCase(actor, c) && !canSeeCase(actor, c, { noticed: await identificationRepository.isNoticedUnit(this.db, id, actor.orgId) })) throw notFound('Case');
     return c;
   }
 
@@ -165,6 +166,7 @@ export class IdentificationService {
   async get(actor: Principal, id: string) {
     const c = await this.load(actor, id);
     const insider = isRegulator(actor) || isInstitution(actor);
+    const isReporter = c.reporting_org_ids.includes(actor.orgId);
     const [reports, identifications, indicators, notices] = await Promise.all([
       identificationRepository.reportsOf(this.db, id),
       identificationRepository.identificationsOf(this.db, id),
@@ -173,8 +175,10 @@ export class IdentificationService {
     ]);
     const view = {
       ...presentCase(actor, c),
-      reports: reports.map((r) => ({ id: r.id, org_id: insider || r.org_id === actor.orgId ? r.org_id : null, title: r.title, subtype: r.subtype, received_at: iso(r.received_at), observable_count: r.observable_count })),
-      indicators: indicators.map((i) => ({ id: String(i.id), type: i.type, value: i.value, province_code: i.province_code, operator: i.operator })),
+      // A reporter is named to the noticed unit only with its consent (DESIGN §6).
+      reports: reports.map((r) => ({ id: r.id, org_id: insider || r.org_id === actor.orgId || r.disclose_reporter ? r.org_id : null, title: r.title, subtype: r.subtype, received_at: iso(r.received_at), observable_count: r.observable_count })),
+      // A personal value to the parties and insiders; a unit that is only noticed acts on its notice's targets.
+      indicators: indicators.map((i) => ({ id: String(i.id), type: i.type, value: insider || isReporter || !isPersonalValue(i) ? i.value : REDACTED, province_code: i.province_code, operator: i.operator })),
       identifications: identifications.map((i) => ({
         id: i.id,
         institution_org_id: i.institution_org_id,
@@ -229,7 +233,12 @@ export class IdentificationService {
   }
 
   async selfHandled(actor: Principal) {
-    const rows = await identificationRepository.selfHandledCounts(this.db, isRegulator(actor) || isInstitution(actor) ? null : actor.orgId);
+    // A provincial administration counts its own province's units (issue 12 item 7).
+    const rows = await identificationRepository.selfHandledCounts(
+      this.db,
+      isRegulator(actor) || isInstitution(actor) ? null : actor.orgId,
+      actor.orgKind === 'regulator_provincial' ? (actor.provinceCode ?? '__none__') : null,
+    );
     return { items: rows.map((r) => ({ org_id: r.org_id, category: r.category, reports: Number(r.reports) })) };
   }
 

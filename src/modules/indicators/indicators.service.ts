@@ -103,7 +103,8 @@ function sortedByKey<T extends { type: string; value: string }>(rows: T[]): T[] 
 
 
 let sharedIpEnricher: IpEnricher | null = null;
-function ipEnricher(): IpEnricher {
+/** The process's one ip2region reader (the tables are large): also the orgs module's, for declared scopes. */
+export function ipEnricher(): IpEnricher {
   sharedIpEnricher ??= createIpEnricher();
   return sharedIpEnricher;
 }

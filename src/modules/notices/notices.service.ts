@@ -30,6 +30,7 @@ import {
   type SignedDocument,
 } from './notice-document.js';
 import { DEADLINE_RUNNING_STATES, noticeMachine, withdrawalRequiresRestoration, type NoticeEvent, type NoticeState } from './notice-state.js';
+import { ENFORCEMENT_NOTICE_KINDS } from '../access/workflow-access.js';
 import { assertCanRotateKeys, assertCanVerify, assertIsNoticedUnit, assertIsResponsibleRegulator, canSeeNotice } from './notices.policy.js';
 import { presentNotice } from './notices.presenter.js';
 import { noticesRepository, type NoticeRow } from './notices.repository.js';
@@ -310,6 +311,7 @@ export class NoticesService {
     const f: Parameters<typeof noticesRepository.list>[1] = { state: q.state, kind: q.kind, case_id: q.case_id, limit: q.limit ?? 50, offset: q.offset ?? 0 };
     if (actor.orgKind === 'regulator_provincial') f.province_code = actor.provinceCode ?? '000000';
     else if (actor.orgKind === 'regulator_national' || actor.orgKind === 'professional_institution') f.province_code = q.province_code;
+    if (actor.orgKind === 'professional_institution') f.exclude_kinds = ENFORCEMENT_NOTICE_KINDS;
     else f.recipient_org_id = actor.orgId;
     const rows = await noticesRepository.list(this.db, f);
     const read = new RestrictedRead('notice.list', 'notice', 'list', listProvince(actor));
