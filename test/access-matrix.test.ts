@@ -214,3 +214,148 @@ describe(`the channel matrix: every channel yields what the access table allows 
     assert.equal(own.statusCode, 201, own.body);
   });
 });
+
+describe(`the workflow rows of the access table: cases, notices, evidence, appeals, audit, organizations (${dbLabel})`, () => {
+  let h: Harness;
+  const block = freshBlock('125.88');
+  const o: Record<string, TestOrg> = {};
+  let caseId: string;
+  let noticeId: string;
+  let sha: string;
+  const call = async (who: string, method: 'GET' | 'POST' | 'PATCH' | 'PUT', url: string, payload?: unknown) => {
+    const r = await h.app.inject({ method, url, headers: o[who].headers, payload: payload as any });
+    return { status: r.statusCode, body: r.headers['content-type']?.includes('json') ? r.json() : r.body, raw: r.body };
+  };
+
+  before(async () => {
+    h = await startHarness();
+    o.ministry = await makeOrg(h.c, 'regulator_national');
+    o.ca_guangdong = await makeOrg(h.c, 'regulator_provincial', { province_code: '440000' });
+    o.ca_beijing = await makeOrg(h.c, 'regulator_provincial', { province_code: '110000' });
+    o.institution = await makeOrg(h.c, 'professional_institution');
+    o.other_institution = await makeOrg(h.c, 'professional_institution');
+    o.reporter = await makeOrg(h.c, 'security_vendor', { province_code: '440000' });
+    o.noticed = await makeOrg(h.c, 'telecom_operator', { province_code: '440000', operator: 'china_telecom', scopes: [{ kind: 'cidr', value: block.cidr }] });
+    o.outsider = await makeOrg(h.c, 'internet_company', { province_code: '440000' });
+    const rep = await call('reporter', 'POST', '/api/v1/reports', {
+      category: 'malicious_resource', subtype: 'botnet_c2', title: `workflow matrix ${tag}`, discovered_at: new Date(Date.now() - 60_000).toISOString(), tlp: 'amber',
+      observables: [{ type: 'ipv4', value: block.ip(9) }],
+    });
+    assert.equal(rep.status, 201, rep.raw);
+    const row = await h.c.handle.db.selectFrom('case_reports').select('case_id').where('report_id', '=', rep.body.id).executeTakeFirstOrThrow();
+    caseId = row.case_id;
+    assert.equal((await call('ca_guangdong', 'POST', `/api/v1/cases/${caseId}/assign`, { institution_org_id: o.institution.id })).status, 200);
+    const v = await call('institution', 'POST', `/api/v1/cases/${caseId}/identification`, { verdict: 'confirmed', severity: 'major', analysis: 'seen', recommended_measures: ['block_ip'] });
+    assert.equal(v.status, 200, v.raw);
+    const d = await call('ca_guangdong', 'POST', `/api/v1/cases/${caseId}/decisions`, { reasons: 'confirmed', measures: [{ measure: 'block_ip' }] });
+    assert.equal(d.status, 201, d.raw);
+    noticeId = d.body.notices[0].id;
+    assert.equal(d.body.notices[0].recipient_org_id, o.noticed.id);
+  });
+  after(async () => h.close());
+
+  test('the noticed unit opens the case behind its notice, without the unconsented reporter', async () => {
+    const r = await call('noticed', 'GET', `/api/v1/cases/${caseId}`);
+    assert.equal(r.status, 200, r.raw);
+    assert.equal(r.body.reporting_org_ids, null);
+    assert.ok(r.body.reports.length >= 1 && r.body.reports.every((x: { org_id: string | null }) => x.org_id === null));
+    assert.ok(!r.raw.includes(o.reporter.id), 'the reporter is not named');
+    assert.equal((await call('outsider', 'GET', `/api/v1/cases/${caseId}`)).status, 404);
+  });
+
+  test('the reporter sees itself among the case\u2019s reporters', async () => {
+    const r = await call('reporter', 'GET', `/api/v1/cases/${caseId}`);
+    assert.equal(r.status, 200, r.raw);
+    assert.deepEqual(r.body.reporting_org_ids, [o.reporter.id]);
+  });
+
+  test('a reporter\u2019s answer is recorded and shown as the reporter\u2019s, named only to whom reporters are named', async () => {
+    const rep = await call('reporter', 'POST', '/api/v1/reports', {
+      category: 'malicious_resource', subtype: 'botnet_c2', title: `question ${tag}`, discovered_at: new Date(Date.now() - 60_000).toISOString(), tlp: 'green',
+      observables: [{ type: 'ipv4', value: block.ip(11) }],
+    });
+    assert.equal(rep.status, 201, rep.raw);
+    const cid = (await h.c.handle.db.selectFrom('case_reports').select('case_id').where('report_id', '=', rep.body.id).executeTakeFirstOrThrow()).case_id;
+    assert.equal((await call('ca_guangdong', 'POST', `/api/v1/cases/${cid}/assign`, { institution_org_id: o.institution.id })).status, 200);
+    const ask = await call('institution', 'POST', `/api/v1/cases/${cid}/identification`, { verdict: 'more_info_needed', questions: ['When was it first seen?'] });
+    assert.equal(ask.status, 200, ask.raw);
+    const answer = await call('reporter', 'POST', `/api/v1/cases/${cid}/information`, { answers: 'Yesterday at noon.' });
+    assert.equal(answer.status, 200, answer.raw);
+    const row = await h.c.handle.db.selectFrom('identifications').select(['author_org_id', 'institution_org_id']).where('case_id', '=', cid).where('verdict', '=', 'info_provided').executeTakeFirstOrThrow();
+    assert.equal(row.author_org_id, o.reporter.id);
+    for (const who of ['reporter', 'ca_guangdong', 'institution']) {
+      const r = await call(who, 'GET', `/api/v1/cases/${cid}`);
+      const info = r.body.identifications.find((i: { verdict: string }) => i.verdict === 'info_provided');
+      assert.equal(info.author_org_id, o.reporter.id, who);
+      const asked = r.body.identifications.find((i: { verdict: string }) => i.verdict === 'more_info_needed');
+      assert.equal(asked.author_org_id, o.institution.id, who);
+    }
+  });
+
+  test('another province\u2019s administration gets 404 for reads and writes alike', async () => {
+    assert.equal((await call('ca_beijing', 'GET', `/api/v1/cases/${caseId}`)).status, 404);
+    const close = await call('ca_beijing', 'POST', `/api/v1/cases/${caseId}/close`, { reasons: 'x' });
+    assert.equal(close.status, 404, close.raw);
+    assert.equal(close.body.code, 'not_found');
+    assert.equal((await call('ca_beijing', 'POST', `/api/v1/cases/${caseId}/decisions`, { reasons: 'x', measures: [{ measure: 'block_ip' }] })).status, 404);
+    assert.equal((await call('ca_beijing', 'GET', `/api/v1/notices/${noticeId}`)).status, 404);
+  });
+
+  test('result evidence: the uploader, the deciding regulator, the ministry and the case\u2019s institution', async () => {
+    const up = await h.app.inject({ method: 'POST', url: '/api/v1/evidence?name=result.txt', headers: { ...o.noticed.headers, 'content-type': 'text/plain' }, payload: `null-routed ${tag}` });
+    assert.equal(up.statusCode, 201, up.body);
+    sha = up.json().sha256;
+    assert.equal((await call('noticed', 'POST', `/api/v1/notices/${noticeId}/acknowledge`)).status, 200);
+    const res = await call('noticed', 'POST', `/api/v1/notices/${noticeId}/result`, { summary: 'blocked', evidence_sha256: [sha] });
+    assert.equal(res.status, 200, res.raw);
+    for (const [who, allowed] of [['noticed', true], ['ca_guangdong', true], ['ministry', true], ['institution', true], ['ca_beijing', false], ['other_institution', false], ['outsider', false], ['reporter', false]] as const) {
+      const r = await call(who, 'GET', `/api/v1/evidence/${sha}`);
+      assert.equal(r.status, allowed ? 200 : 404, `${who}: ${r.status}`);
+    }
+  });
+
+  test('appeals: the deciding regulator and the ministry list them; another province does not', async () => {
+    const a = await call('noticed', 'POST', `/api/v1/cases/${caseId}/appeals`, { reasons: `reassigned ${tag}` });
+    assert.equal(a.status, 201, a.raw);
+    for (const [who, listed] of [['ca_guangdong', true], ['ministry', true], ['noticed', true], ['ca_beijing', false], ['outsider', false]] as const) {
+      const r = await call(who, 'GET', '/api/v1/appeals');
+      assert.equal(r.status, 200);
+      assert.equal(r.body.items.some((x: { id: string }) => x.id === a.body.id), listed, who);
+    }
+  });
+
+  test('the audit timeline: a province\u2019s entries to its administration, never province-less ones', async () => {
+    const gd = await call('ca_guangdong', 'GET', `/api/v1/audit/case/${caseId}`);
+    assert.equal(gd.status, 200, gd.raw);
+    assert.ok(gd.body.length > 0 && gd.body.every((e: { province_code: string | null }) => e.province_code === '440000'));
+    const bj = await call('ca_beijing', 'GET', `/api/v1/audit/case/${caseId}`);
+    assert.deepEqual(bj.body, []);
+    const nationalEntry = await call('ca_guangdong', 'GET', `/api/v1/audit/organization/${o.ministry.id}`);
+    assert.equal(nationalEntry.status, 200);
+    assert.deepEqual(nationalEntry.body, [], 'a province-less entry is not in a province\u2019s timeline');
+    assert.ok((await call('ministry', 'GET', `/api/v1/audit/organization/${o.ministry.id}`)).body.length > 0);
+  });
+
+  test('organizations: scopes stay in the province, no absurd scope, no move out, no cyberspace administration', async () => {
+    const scopes = (value: string) => call('ca_guangdong', 'PATCH', `/api/v1/organizations/${o.outsider.id}`, { scopes: [{ kind: 'cidr', value }] });
+    for (const value of ['0.0.0.0/0', '1.0.0.0/4', '::/0']) {
+      const r = await scopes(value);
+      assert.equal(r.status, 400, `${value}: ${r.raw}`);
+      assert.equal(r.body.field, '/scopes/0/value');
+    }
+    const beijingBlock = await scopes('123.112.0.0/16'); // ip2region: Beijing
+    assert.equal(beijingBlock.status, 400, beijingBlock.raw);
+    assert.match(beijingBlock.body.detail ?? beijingBlock.body.message ?? JSON.stringify(beijingBlock.body), /province 440000/);
+    const inRegistry = await scopes(block.cidr); // the noticed unit's registered block, in Guangdong
+    assert.equal(inRegistry.status, 200, inRegistry.raw);
+    const move = await call('ca_guangdong', 'PATCH', `/api/v1/organizations/${o.outsider.id}`, { province_code: '110000' });
+    assert.equal(move.status, 403, move.raw);
+    const cac = await call('ca_guangdong', 'POST', '/api/v1/organizations', {
+      kind: 'cyberspace_administration', name: `网信 ${tag}`, short_code: `cac-${tag}`, province_code: '440000', responsible_department: 'x', responsible_person: { name: 'x', phone: '+86 20 0000 0000', email: 'x@example.cn' },
+    });
+    assert.equal(cac.status, 403, cac.raw);
+    // The ministry declares what it likes within reason.
+    assert.equal((await call('ministry', 'PATCH', `/api/v1/organizations/${o.outsider.id}`, { scopes: [{ kind: 'cidr', value: '123.112.0.0/16' }] })).status, 200);
+    assert.equal((await call('ministry', 'PATCH', `/api/v1/organizations/${o.outsider.id}`, { scopes: [{ kind: 'cidr', value: '0.0.0.0/0' }] })).status, 400);
+  });
+});

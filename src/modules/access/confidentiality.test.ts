@@ -130,7 +130,7 @@ describe('the audit entry of a restricted read (Art. 12)', () => {
   });
 });
 
-describe('feed audiences agree with indicators.policy.ts', () => {
+describe('feed audiences agree with indicator-visibility.ts', () => {
   const tlps = ['clear', 'green', 'amber', 'amber+strict', 'red'];
   const provinces = [null, '440000', '110000'];
   const orgs = [null, 'org-x', 'other'];

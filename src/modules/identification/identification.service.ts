@@ -18,7 +18,7 @@ import type { NoticesService } from '../notices/notices.service.js';
 import type { ReportRow } from '../reports/reports.repository.js';
 import { decodeCursor, encodeCursor } from '../reports/reports.service.js';
 import { isPersonalValue, listProvince, REDACTED, RestrictedRead } from '../access/confidentiality.js';
-import { caseReportersFor } from '../access/workflow-access.js';
+import { caseReportersFor, seesCaseReporters } from '../access/workflow-access.js';
 import type { WebhooksService } from '../webhooks/webhooks.service.js';
 import { chooseInstitution } from './assignment.js';
 import { caseEventForVerdict, caseMachine, checkVerdict, type CaseEvent, type CaseState } from './case-state.js';
@@ -50,6 +50,11 @@ export function presentCase(p: Principal | null, c: CaseRow) {
     decided_at: iso(c.decided_at),
     closed_at: iso(c.closed_at),
   };
+}
+
+function authorShown(p: Principal, author: string, verdict: string): string | null {
+  if (verdict !== 'info_provided' || author === p.orgId || seesCaseReporters(p)) return author;
+  return null;
 }
 
 /** Called inside the transaction of every case transition, after the new state is written. */
@@ -182,6 +187,8 @@ export class IdentificationService {
       identifications: identifications.map((i) => ({
         id: i.id,
         institution_org_id: i.institution_org_id,
+        // An answer is the reporter's; it names the reporter only to whom reporters are named (DESIGN §6).
+        author_org_id: authorShown(actor, i.author_org_id ?? i.institution_org_id, i.verdict),
         verdict: i.verdict,
         severity: i.severity,
         analysis: i.analysis,
@@ -300,6 +307,7 @@ export class IdentificationService {
         id: randomUUID(),
         case_id: id,
         institution_org_id: actor.orgId,
+        author_org_id: actor.orgId,
         actor_user_id: actor.userId,
         actor_token_id: actor.tokenId,
         verdict: input.verdict,
@@ -327,6 +335,7 @@ export class IdentificationService {
         id: randomUUID(),
         case_id: id,
         institution_org_id: c.assigned_org_id!,
+        author_org_id: actor.orgId,
         actor_user_id: actor.userId,
         actor_token_id: actor.tokenId,
         verdict: 'info_provided',

@@ -73,7 +73,7 @@ describe(`feeds and exports over HTTP (${dbLabel})`, () => {
     }
   });
 
-  test('the SQL filter agrees with indicators.policy.ts on every stored indicator of this test', async () => {
+  test('the SQL filter agrees with the access module on every stored indicator of this test', async () => {
     const rows = (
       await sql<{ id: number; tlp: string; province_code: string | null; responsible_org_id: string | null; reporters: string[] }>`
         SELECT i.id, i.tlp, trim(i.province_code) AS province_code, i.responsible_org_id,

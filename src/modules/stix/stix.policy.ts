@@ -1,6 +1,6 @@
 /**
  * Who may read a stored STIX object and who may import, pure (Art. 12 and TLP 2.0). The rules are
- * those of the indicator store (indicators.policy.ts), applied to the audience columns every
+ * those of the indicator store (access/indicator-visibility.ts), applied to the audience columns every
  * stored object carries: the ministry and the professional institutions read everything; a
  * provincial administration everything of its province; every organization TLP:CLEAR and
  * TLP:GREEN, and what it owns or answers for.
