@@ -143,17 +143,19 @@ describe(`the channel matrix: every channel yields what the access table allows 
     }
   });
 
-  test('blocklist exports and the public feed', async () => {
+  test('blocklist exports and the public feed carry nothing the table refuses', async () => {
     const ipv4 = items.filter((i) => i.type === 'ipv4');
     for (const who of AUDIENCES) {
       const r = await get(who, '/api/v1/exports/plain-ip');
       assert.equal(r.statusCode, 200, r.body);
       const lines = new Set(r.body.split('\n').map((l) => l.trim()));
-      for (const it of ipv4) assert.equal(lines.has(it.value), expect(who, it).row, `${who} × ${it.key} in plain-ip`);
+      // A blocklist carries only what is in force (the case's state decides, not this table): so
+      // what it carries must be allowed, and what the table refuses must never be in it.
+      for (const it of ipv4) if (lines.has(it.value)) assert.ok(expect(who, it).row, `${who} × ${it.key} leaks into plain-ip`);
+      for (const it of ipv4) if (!expect(who, it).row) assert.ok(!r.body.includes(it.value), `${who} × ${it.key} in plain-ip`);
     }
     const pub = await h.app.inject({ method: 'GET', url: '/feeds/public/plain-ip' });
-    const lines = new Set(pub.body.split('\n').map((l) => l.trim()));
-    for (const it of ipv4) assert.equal(lines.has(it.value), expect('public', it).row, `public × ${it.key}`);
+    for (const it of ipv4) if (!expect('public', it).row) assert.ok(!pub.body.includes(it.value), `public × ${it.key}`);
   });
 
   test('TAXII: the responsible unit\u2019s collection and the province collections', async () => {
@@ -299,6 +301,14 @@ describe(`the workflow rows of the access table: cases, notices, evidence, appea
     assert.equal(close.body.code, 'not_found');
     assert.equal((await call('ca_beijing', 'POST', `/api/v1/cases/${caseId}/decisions`, { reasons: 'x', measures: [{ measure: 'block_ip' }] })).status, 404);
     assert.equal((await call('ca_beijing', 'GET', `/api/v1/notices/${noticeId}`)).status, 404);
+  });
+
+  test('notice lists: the noticed unit, regulators in their jurisdiction and institutions (handling notices)', async () => {
+    for (const [who, listed] of [['noticed', true], ['ministry', true], ['ca_guangdong', true], ['institution', true], ['ca_beijing', false], ['outsider', false]] as const) {
+      const r = await call(who, 'GET', `/api/v1/notices?case_id=${caseId}`);
+      assert.equal(r.status, 200, r.raw);
+      assert.equal(r.body.items.some((n: { id: string }) => n.id === noticeId), listed, who);
+    }
   });
 
   test('result evidence: the uploader, the deciding regulator, the ministry and the case\u2019s institution', async () => {

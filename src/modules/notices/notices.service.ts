@@ -311,8 +311,9 @@ export class NoticesService {
     const f: Parameters<typeof noticesRepository.list>[1] = { state: q.state, kind: q.kind, case_id: q.case_id, limit: q.limit ?? 50, offset: q.offset ?? 0 };
     if (actor.orgKind === 'regulator_provincial') f.province_code = actor.provinceCode ?? '000000';
     else if (actor.orgKind === 'regulator_national' || actor.orgKind === 'professional_institution') f.province_code = q.province_code;
-    if (actor.orgKind === 'professional_institution') f.exclude_kinds = ENFORCEMENT_NOTICE_KINDS;
     else f.recipient_org_id = actor.orgId;
+    // Penalty decisions are enforcement's, not the institutions' (access module).
+    if (actor.orgKind === 'professional_institution') f.exclude_kinds = ENFORCEMENT_NOTICE_KINDS;
     const rows = await noticesRepository.list(this.db, f);
     const read = new RestrictedRead('notice.list', 'notice', 'list', listProvince(actor));
     for (const r of rows) read.add(r.id, noticeRestrictedFields(r, false));
