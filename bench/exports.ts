@@ -93,11 +93,12 @@ async function run(kind: DbKind, count: number, loadSeconds: number): Promise<vo
     const unit = await c.auth.authenticateToken(unitOrg.token);
     if (!ministry || !unit) throw new Error('benchmark tokens did not authenticate');
 
-    // Set-based load: 1M domains, 80% TLP:GREEN and 20% TLP:AMBER (a unit sees the green ones).
+    // Set-based load: 1M domains, 80% TLP:GREEN and 20% TLP:AMBER (a unit sees the green ones),
+    // all identified (listing confirmed: an unidentified value is in no blocklist).
     let t = process.hrtime.bigint();
-    await sql`INSERT INTO indicators (type, value, category, subtype, tlp, first_seen, last_seen)
+    await sql`INSERT INTO indicators (type, value, category, subtype, tlp, first_seen, last_seen, listing)
       SELECT 'domain', 'd' || g || '-' || md5(g::text)::varchar(8) || '.bench-threat.com', 'malicious_resource', 'phishing_site',
-        CASE WHEN g % 5 = 0 THEN 'amber' ELSE 'green' END, now(), now()
+        CASE WHEN g % 5 = 0 THEN 'amber' ELSE 'green' END, now(), now(), 'confirmed'
       FROM generate_series(1, ${count}) g`.execute(c.handle.db);
     await sql`ANALYZE indicators`.execute(c.handle.db);
     if (kind === 'postgres') await sql`CHECKPOINT`.execute(c.handle.db);

@@ -13,6 +13,7 @@ import { auditRoutes } from './modules/audit/audit.routes.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { sessionAuthenticator, sessionsRoutes } from './modules/auth/sessions.routes.js';
 import { consoleRoutes } from './modules/console/console.routes.js';
+import { listingRoutes } from './modules/indicators/listing.routes.js';
 import { indicatorsRoutes } from './modules/indicators/indicators.routes.js';
 import { orgsRoutes } from './modules/orgs/orgs.routes.js';
 import { reportsRoutes } from './modules/reports/reports.routes.js';
@@ -74,6 +75,7 @@ export async function buildApp(c: Container, options: AppOptions = {}): Promise<
   authRoutes(app, c.auth);
   reportsRoutes(app, { reports: c.reports, imports: c.imports, evidence: c.evidence, importLimit: c.config.importLimit, evidenceLimit: c.config.evidenceLimit });
   indicatorsRoutes(app, c.indicators);
+  listingRoutes(app, { listing: c.listing, orgs: c.orgs });
   auditRoutes(app, c.audit);
   workflowRoutes(app, c.workflow);
   interopRoutes(app, c);

@@ -16,7 +16,7 @@ export const RESPONSIBLE_UNIT_TLPS = ['clear', 'green', 'amber'] as const;
 export type Bind = (value: string | number, shape: 'uuid' | 'province' | 'type' | 'id') => RawBuilder<unknown>;
 const bound: Bind = (value) => sql`${value}`;
 
-/** The indicator rule (isInFeed) in SQL over `indicators i`. */
+/** The indicator rule (isInFeed) in SQL over `indicators i`: a notice in force ordering the unit to block it counts too. */
 export function indicatorAudienceSql(a: FeedAudience, bind: Bind = bound): RawBuilder<boolean> {
   if (a.kind === 'all') return sql<boolean>`true`;
   if (a.kind === 'public') return sql<boolean>`i.tlp = 'clear'`;
@@ -24,7 +24,8 @@ export function indicatorAudienceSql(a: FeedAudience, bind: Bind = bound): RawBu
   const org = bind(a.org_id, 'uuid');
   return sql<boolean>`(${province} OR i.tlp IN ('clear', 'green')
     OR (i.tlp = 'amber' AND i.responsible_org_id = ${org}::uuid)
-    OR EXISTS (SELECT 1 FROM sightings s WHERE s.indicator_id = i.id AND s.org_id = ${org}::uuid))`;
+    OR EXISTS (SELECT 1 FROM sightings s WHERE s.indicator_id = i.id AND s.org_id = ${org}::uuid)
+    OR EXISTS (SELECT 1 FROM notice_orders o WHERE o.org_id = ${org}::uuid AND o.indicator_id = i.id))`;
 }
 
 /**

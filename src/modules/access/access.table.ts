@@ -89,6 +89,7 @@ export type IndicatorRelation =
   | 'province_regulator'
   | 'responsible_unit'
   | 'reporter'
+  | 'ordered_unit'
   | 'any_organization'
   | 'public';
 
@@ -104,6 +105,7 @@ export const INDICATOR_ACCESS: Readonly<Record<IndicatorRelation, { tlps: readon
   province_regulator: { tlps: ['clear', 'green', 'amber', 'amber+strict', 'red'], restricted_fields: true, who: "the administration of the indicator's province (a province-less one is in no province)" },
   responsible_unit: { tlps: ['clear', 'green', 'amber'], restricted_fields: true, who: 'the unit that answers for the resource' },
   reporter: { tlps: ['clear', 'green', 'amber', 'amber+strict', 'red'], restricted_fields: true, who: 'an organization that reported it' },
+  ordered_unit: { tlps: ['clear', 'green', 'amber', 'amber+strict', 'red'], restricted_fields: true, who: 'a unit a notice in force orders to block it (its feeds and exports: `notice_orders`)' },
   any_organization: { tlps: ['clear', 'green'], restricted_fields: false, who: 'any authenticated organization, other provinces\' administrations included' },
   public: { tlps: ['clear'], restricted_fields: false, who: 'no authentication (public exports)' },
 };
@@ -119,7 +121,7 @@ export interface IndicatorFacts {
 }
 
 /** The relations `p` stands in to an indicator; `reported` is whether p's organization reported it. */
-export function indicatorRelations(p: Principal | null, i: IndicatorFacts, reported = false): IndicatorRelation[] {
+export function indicatorRelations(p: Principal | null, i: IndicatorFacts, reported = false, ordered = false): IndicatorRelation[] {
   if (!p) return ['public'];
   const r: IndicatorRelation[] = ['public', 'any_organization'];
   if (p.orgKind === 'regulator_national') r.push('ministry');
@@ -127,6 +129,7 @@ export function indicatorRelations(p: Principal | null, i: IndicatorFacts, repor
   if (p.orgKind === 'regulator_provincial' && i.province_code !== null && i.province_code === p.provinceCode) r.push('province_regulator');
   if (i.responsible_org_id !== null && i.responsible_org_id === p.orgId) r.push('responsible_unit');
   if (reported) r.push('reporter');
+  if (ordered) r.push('ordered_unit');
   return r;
 }
 

@@ -27,6 +27,8 @@ export interface IndexedIndicator {
   operator: string | null;
   responsible_org_id: string | null;
   excluded: boolean;
+  /** listing.ts: in force as a blocking order, and why. */
+  listing: string;
 }
 
 /** Few distinct values repeat a million times: keep one copy of each. */
@@ -120,6 +122,7 @@ export class IndicatorIndex {
         operator: intern(r.operator),
         responsible_org_id: intern(r.responsible_org_id),
         excluded: r.excluded,
+        listing: intern(r.listing ?? 'reported'),
       };
       this.put(e);
       out.push(e);
@@ -156,6 +159,7 @@ export class IndicatorIndex {
         operator: r.operator,
         responsible_org_id: r.responsible_org_id,
         excluded: r.excluded,
+        listing: 'reported',
       };
       entries[i] = e;
       if (values === undefined || r.type !== type) {

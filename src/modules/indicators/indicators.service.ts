@@ -102,6 +102,9 @@ function sortedByKey<T extends { type: string; value: string }>(rows: T[]): T[] 
 }
 
 
+/** Most ids waiting to be re-read; past it, the poll (PostgreSQL) or the next load catches up. */
+const STALE_LIMIT = 2_000_000;
+
 let sharedIpEnricher: IpEnricher | null = null;
 /** The process's one ip2region reader (the tables are large): also the orgs module's, for declared scopes. */
 export function ipEnricher(): IpEnricher {
@@ -115,6 +118,8 @@ export class IndicatorsService {
   private exclusions = new Set<string>();
   private watermark: string | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
+  private readonly stale = new Set<number>();
+  private refreshing = false;
   private polling = false;
 
   /** Reads of restricted indicators are audited (Art. 12); without it (tools, benchmarks) nothing is. */
@@ -307,6 +312,37 @@ export class IndicatorsService {
   /** Makes committed changes visible to lookups in this process at once. */
   publish(rows: IndicatorRow[]): void {
     this.index.apply(rows);
+    this.refreshStale();
+  }
+
+  /**
+   * Rows a set operation changed inside a transaction (listing.ts relists them at a case
+   * transition): the index re-reads them once the transaction committed (`refreshStale`, which the
+   * services call after commit), and a lookup of one of them before then reads it from the
+   * database, so no answer is older than the last commit. PGlite has no poll: this is how its
+   * index follows.
+   */
+  markStale(ids: Iterable<number>): void {
+    for (const id of ids) if (this.stale.size < STALE_LIMIT) this.stale.add(id);
+  }
+
+  /** Re-reads the stale rows into the index, in the background (idempotent; ids stay stale until applied). */
+  refreshStale(): void {
+    if (this.stale.size === 0 || this.refreshing) return;
+    this.refreshing = true;
+    void (async () => {
+      try {
+        while (this.stale.size > 0) {
+          const ids = [...this.stale].slice(0, 10_000);
+          this.index.apply(await indicatorsRepository.byIds(this.db, ids));
+          for (const id of ids) this.stale.delete(id);
+        }
+      } catch {
+        // the next call tries again; lookups of stale ids read the database meanwhile
+      } finally {
+        this.refreshing = false;
+      }
+    })();
   }
 
   /** The same for what ingestBulk wrote: merged rows as read back, new values as written. */
@@ -391,7 +427,11 @@ export class IndicatorsService {
   private async lookupOne(p: Principal, raw: string, type: ObservableType | undefined): Promise<LookupResult> {
     const n = type ? normalizeObservable(type, raw) : normalizeAny(raw);
     if (!n.ok) return { query: raw, type: type ?? null, value: null, known: false, error: { code: n.code, message: n.message } };
-    const hit = this.index.get(n.type, n.value);
+    let hit = this.index.get(n.type, n.value);
+    if (hit && this.stale.has(hit.id)) {
+      const row = await indicatorsRepository.get(this.db, hit.id);
+      if (row) hit = this.index.apply([row])[0];
+    }
     if (!hit || !(await this.canSee(p, hit))) return { query: raw, type: n.type, value: n.value, known: false };
     return { query: raw, type: n.type, value: n.value, known: true, indicator: presentIndicator(hit) };
   }

@@ -55,6 +55,12 @@ export const reportsRepository = {
       .execute();
   },
 
+  /** The case a report opened or joined, if any. */
+  async caseOf(db: Executor, reportId: string): Promise<string | undefined> {
+    const r = await db.selectFrom('case_reports').select('case_id').where('report_id', '=', reportId).orderBy('added_at').executeTakeFirst();
+    return r?.case_id;
+  },
+
   async setReceipt(tx: Executor, id: string, receipt: unknown): Promise<void> {
     await tx.updateTable('reports').set({ receipt: JSON.stringify(receipt) }).where('id', '=', id).execute();
   },

@@ -94,7 +94,13 @@ export const Report = Type.Object({
 });
 export type Report = Static<typeof Report>;
 
-export const ReportReceipt = Type.Object({ ...Report.properties, observables: Type.Array(ObservableReceipt) });
+export const ReportReceipt = Type.Object({
+  ...Report.properties,
+  observables: Type.Array(ObservableReceipt),
+  case_id: Type.Optional(
+    Type.String({ format: 'uuid', description: 'The threat case this report opened or joined (absent for a self-handled report): follow it at /api/v1/cases/{case_id}' }),
+  ),
+});
 export type ReportReceipt = Static<typeof ReportReceipt>;
 
 export const ReportListQuery = Type.Object(

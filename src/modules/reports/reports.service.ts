@@ -154,8 +154,11 @@ export class ReportsService {
             };
           }),
         };
-        await reportsRepository.setReceipt(tx, id, rec);
         for (const hook of this.intakeHooks) await hook(tx, stored, outcomes.map((o) => o.indicator_id), actor);
+        // The receipt names the case the identification hook opened or joined (issue 11).
+        const caseId = await reportsRepository.caseOf(tx, id);
+        if (caseId) rec.case_id = caseId;
+        await reportsRepository.setReceipt(tx, id, rec);
         await this.audit.record(tx, actor, {
           action: row.self_handled ? 'report.self_handled_recorded' : 'report.submitted',
           object_type: 'report',

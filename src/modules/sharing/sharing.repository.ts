@@ -8,6 +8,7 @@ import { compileCopySelect, copyTextBlocks, parseCopyColumns } from '../../db/co
 import type { DatabaseHandle, Executor } from '../../db/database.js';
 import type { FeedAudience } from '../access/feed-audience.js';
 import { indicatorAudienceSql } from '../access/access.sql.js';
+import { blockingCondition } from '../indicators/listing.repository.js';
 
 export interface FeedRow {
   id: number;
@@ -23,6 +24,8 @@ export interface FeedRow {
   valid_until: Date | null;
   sighting_count: number;
   province_code: string | null;
+  /** listing.ts: why the value is (or is not) in force as a blocking order. */
+  listing: string;
 }
 
 export interface ChangedRow extends FeedRow {
@@ -55,12 +58,12 @@ const inlined: Bind = (value, shape) => (assertShape(value, shape), sql.lit(valu
 export const audienceFilter = (a: FeedAudience, bind: Bind = bound): RawBuilder<boolean> => indicatorAudienceSql(a, bind);
 
 /**
- * What a blocklist carries of one type after a key: active, not excluded, not past valid_until,
- * in the audience. One definition for the page query and the COPY, so the two cannot drift.
+ * What a blocklist carries of one type after a key: what is blocking by listing.ts (identified,
+ * ordered or provisionally listed; active, not excluded, not past valid_until), in the audience.
+ * One definition for the page query and the COPY, so the two cannot drift.
  */
 function feedFilter(f: { audience: FeedAudience; type: string; afterId: number }, bind: Bind): RawBuilder<boolean> {
-  return sql<boolean>`i.type = ${bind(f.type, 'type')} AND i.status = 'active' AND NOT i.excluded
-        AND (i.valid_until IS NULL OR i.valid_until > now())
+  return sql<boolean>`i.type = ${bind(f.type, 'type')} AND ${blockingCondition('i')}
         AND i.id > ${bind(f.afterId, 'id')} AND ${audienceFilter(f.audience, bind)}`;
 }
 
@@ -71,7 +74,7 @@ function feedFilter(f: { audience: FeedAudience; type: string; afterId: number }
 export const PGLITE_VALUE_PAGE = 200_000;
 
 const FEED_COLUMNS = sql.raw(
-  'i.id, i.type, i.value, i.hash_algorithm, i.category, i.subtype, i.status, i.tlp, i.first_seen, i.last_seen, i.valid_until, i.sighting_count, i.province_code',
+  'i.id, i.type, i.value, i.hash_algorithm, i.category, i.subtype, i.status, i.tlp, i.first_seen, i.last_seen, i.valid_until, i.sighting_count, i.province_code, i.listing',
 );
 
 function reverseString(s: string): string {

@@ -118,6 +118,7 @@ export function indicatorRecordOf(row: IndicatorSource): IndicatorRecord {
     category: row.category,
     subtype: row.subtype,
     status: row.status as IndicatorRecord['status'],
+    listing: row.listing,
     first_seen: new Date(row.first_seen),
     last_seen: new Date(row.last_seen),
     valid_until: row.valid_until ? new Date(row.valid_until) : null,
