@@ -11,7 +11,7 @@ import { AuditCheckpoints } from './modules/audit/checkpoints.service.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import { SessionsService } from './modules/auth/sessions.service.js';
 import { loadPlatformSecret, SecretBox } from './lib/secret-box.js';
-import { IndicatorsService } from './modules/indicators/indicators.service.js';
+import { ipEnricher, IndicatorsService } from './modules/indicators/indicators.service.js';
 import { ListingService } from './modules/indicators/listing.service.js';
 import { OrgsService } from './modules/orgs/orgs.service.js';
 import { EvidenceService } from './modules/reports/evidence.service.js';
@@ -57,7 +57,7 @@ export async function createContainer(config: Config, options: { handle?: Databa
   const db = handle.db;
   const audit = new AuditService(db);
   const auth = new AuthService(db, audit);
-  const orgs = new OrgsService(db, audit);
+  const orgs = new OrgsService(db, audit, (ip) => ipEnricher().enrich(ip));
   const indicators = new IndicatorsService(handle, audit);
   const reports = new ReportsService(db, audit, indicators);
   const imports = new ImportsService(handle, audit, indicators, reports);

@@ -6,7 +6,7 @@
  * not.
  */
 import fs from 'node:fs';
-import { extractSignedNoticeFromHtml, keyFingerprint, signatureFingerprint, verifySignedDocument, type PublicKeyRecord, type SignedDocument } from '../modules/notices/notice-document.js';
+import { checkNoticeHtml, extractSignedNoticeFromHtml, keyFingerprint, signatureFingerprint, verifySignedDocument, type PublicKeyRecord, type SignedDocument } from '../modules/notices/notice-document.js';
 
 export async function readKeys(source: string): Promise<PublicKeyRecord[]> {
   let text: string;
@@ -23,27 +23,38 @@ export async function readKeys(source: string): Promise<PublicKeyRecord[]> {
 }
 
 export function readSignedNotice(file: string): unknown {
+  return readNoticeFile(file).signed;
+}
+
+/** The signed notice of a file, and the page it came from when it is a printable page. */
+function readNoticeFile(file: string): { signed: unknown; html: string | null } {
   const text = fs.readFileSync(file === '-' ? 0 : file, 'utf8');
   if (/^\s*</.test(text)) {
     const embedded = extractSignedNoticeFromHtml(text);
     if (!embedded) throw new Error(`${file}: an HTML page without an embedded signed notice`);
-    return embedded;
+    return { signed: embedded, html: text };
   }
-  return JSON.parse(text);
+  return { signed: JSON.parse(text), html: null };
 }
 
 export async function verifyNoticeFile(file: string, opts: { keys?: string }): Promise<number> {
   const source = opts.keys ?? (process.env.THREATSHARE_URL ? process.env.THREATSHARE_URL : undefined);
   if (!source) throw new Error('Name the platform keys: --keys keys.json (a saved /.well-known/threatshare-keys.json) or --keys https://platform');
   const keys = await readKeys(source);
-  const signed = readSignedNotice(file);
+  const { signed, html } = readNoticeFile(file);
   const r = verifySignedDocument(signed, keys);
+  // A printable page is valid only if what it shows is what was signed (issue 12 item 8).
+  const page = r.valid && html !== null ? checkNoticeHtml(html, signed as SignedDocument) : null;
+  if (page && !page.matches) {
+    console.log(JSON.stringify({ valid: false, reason: 'visible_text_mismatch', message: page.message, signed_document_valid: true }, null, 2));
+    return 1;
+  }
   if (r.valid) {
     const s = signed as SignedDocument;
     const key = keys.find((k) => k.key_id === r.key_id)!;
     console.log(
       JSON.stringify(
-        { valid: true, key_id: r.key_id, key_fingerprint: keyFingerprint(key.public_key_pem), signature_fingerprint: signatureFingerprint(s), kind: s.document.kind, notice_id: s.document.notice_id, version: s.document.version, issued_at: s.document.issued_at, recipient: s.document.recipient },
+        { valid: true, ...(page ? { visible_text: 'matches the signed document' } : {}), key_id: r.key_id, key_fingerprint: keyFingerprint(key.public_key_pem), signature_fingerprint: signatureFingerprint(s), kind: s.document.kind, notice_id: s.document.notice_id, version: s.document.version, issued_at: s.document.issued_at, recipient: s.document.recipient },
         null,
         2,
       ),

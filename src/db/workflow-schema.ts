@@ -48,6 +48,8 @@ export interface IdentificationsTable {
   id: string;
   case_id: string;
   institution_org_id: string;
+  /** Who wrote it: the institution, or for `info_provided` the reporter that answered (NULL: the institution). */
+  author_org_id?: string | null;
   actor_user_id: string | null;
   actor_token_id: string | null;
   verdict: string;

@@ -1,5 +1,6 @@
 /** HTTP for the audit trail of an object and the verification of the chain. */
 import type { FastifyInstance } from 'fastify';
+import { canSeeAuditEntry } from '../access/workflow-access.js';
 import { Type } from 'typebox';
 import { bearer, problemResponses } from '../../http/common.schema.js';
 import { principalOf } from '../../http/authenticate.js';
@@ -57,7 +58,8 @@ export function auditRoutes(app: FastifyInstance, audit: AuditService, checkpoin
       assertAuditor(p);
       const { object_type, object_id } = req.params as { object_type: string; object_id: string };
       const entries = await audit.forObject(object_type, object_id);
-      return p.orgKind === 'regulator_provincial' ? entries.filter((e) => e.province_code === null || e.province_code === p.provinceCode) : entries;
+      // A provincial administration sees its province's entries only, never province-less ones (issue 12 item 7).
+      return entries.filter((e) => canSeeAuditEntry(p, e));
     },
   });
 

@@ -19,8 +19,9 @@ import type { IndicatorsService } from '../indicators/indicators.service.js';
 import type { NoticesService } from '../notices/notices.service.js';
 import type { NoticeRow } from '../notices/notices.repository.js';
 import { presentNotice } from '../notices/notices.presenter.js';
-import { isPersonalValue, RestrictedRead } from '../sharing/confidentiality.js';
+import { isPersonalValue, RestrictedRead } from '../access/confidentiality.js';
 import type { WebhooksService } from '../webhooks/webhooks.service.js';
+import { canSeeCase, isInRegulatorReach } from '../access/workflow-access.js';
 import { assertCanDecide } from './decisions.policy.js';
 import { decisionsRepository, type DecisionRow, type UnroutedItem } from './decisions.repository.js';
 import type { AssignUnroutedInput, DecisionInput } from './decisions.schema.js';
@@ -44,7 +45,8 @@ export class DecisionsService {
 
   private async loadCase(actor: Principal, caseId: string): Promise<CaseRow> {
     const c = await this.cases.getRow(caseId);
-    if (!c) throw notFound('Case');
+    // What the caller may not see is not found, for writes too (issue 12 item 7).
+    if (!c || !canSeeCase(actor, c)) throw notFound('Case');
     assertCanDecide(actor, c);
     return c;
   }
@@ -200,6 +202,13 @@ export class DecisionsService {
       if (missing >= 0) throw validationFailed(`/targets/${missing}`, 'this target is not among the decision\u2019s unrouted targets');
       const org = await this.directory.org(tx, input.org_id);
       if (!org) throw validationFailed('/org_id', 'no such organization');
+      // Issue 12 item 6: only as many superior-authority notices as the decision left waiting, only
+      // to authorities, and every hand-routed recipient within the regulator's reach.
+      if (input.measure === 'notify_superior_authority') {
+        if (!d.unrouted.some((u) => u.measure === 'notify_superior_authority')) throw validationFailed('/measure', 'no superior-authority notification of this decision is waiting for a recipient');
+        if (org.kind !== 'superior_authority' && org.kind !== 'cyberspace_administration') throw validationFailed('/org_id', 'a superior authority or a cyberspace administration');
+      }
+      if (!isInRegulatorReach(actor, org)) throw validationFailed('/org_id', 'an organization of your province');
       const measure = input.measure as MeasureCode;
       const notice = await this.notices.issueInTx(tx, actor, {
         kind: 'handling_notice',

@@ -158,7 +158,10 @@ export class AppealsService {
   }
 
   async list(actor: Principal) {
-    const rows = await enforcementRepository.appealsFor(this.db, { appellant_org_id: actor.orgId, reviewer_org_id: actor.orgId, limit: 200 });
+    // The deciding regulator sees appeals against its decisions (issue 11 item 8; canSeeAppeal).
+    const oversees =
+      actor.orgKind === 'regulator_national' ? ({ all: true } as const) : actor.orgKind === 'regulator_provincial' && actor.provinceCode ? { province_code: actor.provinceCode } : undefined;
+    const rows = await enforcementRepository.appealsFor(this.db, { appellant_org_id: actor.orgId, reviewer_org_id: actor.orgId, oversees, limit: 200 });
     return { items: rows.map(presentAppeal) };
   }
 

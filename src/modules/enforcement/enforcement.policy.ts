@@ -2,11 +2,8 @@
 import { forbidden } from '../../lib/problem.js';
 import { coversProvince, hasRole, isInstitution, isRegulator, type Principal } from '../auth/principal.js';
 
-/** The unit concerned, regulators in their jurisdiction, and institutions may read. */
-export function canSeeEnforcement(p: Principal, e: { org_id: string; province_code: string | null }): boolean {
-  if (p.orgId === e.org_id) return true;
-  return isRegulator(p) && coversProvince(p, e.province_code);
-}
+/** Who may read enforcement cases and appeals is the access module's rule. */
+export { canSeeAppeal, canSeeEnforcement } from '../access/workflow-access.js';
 
 /** The regulator of the province (the ministry anywhere) interviews, orders and penalizes. */
 export function assertCanEnforce(p: Principal, e: { province_code: string | null }): void {
@@ -21,7 +18,3 @@ export function assertIsReviewer(p: Principal, a: { reviewer_org_id: string | nu
   if (!hasRole(p, 'analyst', 'admin')) throw forbidden('Reviewing needs the analyst role');
 }
 
-export function canSeeAppeal(p: Principal, a: { appellant_org_id: string; reviewer_org_id: string | null }, caseProvince: string | null): boolean {
-  if (p.orgId === a.appellant_org_id || p.orgId === a.reviewer_org_id) return true;
-  return isRegulator(p) && coversProvince(p, caseProvince);
-}

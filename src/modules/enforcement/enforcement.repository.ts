@@ -53,9 +53,21 @@ export const enforcementRepository = {
   async appealsOfCase(db: Executor, caseId: string): Promise<AppealRow[]> {
     return db.selectFrom('appeals').selectAll().where('case_id', '=', caseId).orderBy('created_at').execute();
   },
-  async appealsFor(db: Executor, f: { appellant_org_id?: string; reviewer_org_id?: string; limit: number }): Promise<AppealRow[]> {
+  /**
+   * Appeals an organization made or reviews, and those a regulator oversees (canSeeAppeal: the
+   * ministry every one, a provincial administration those against its province's cases).
+   */
+  async appealsFor(db: Executor, f: { appellant_org_id?: string; reviewer_org_id?: string; oversees?: { all: true } | { province_code: string }; limit: number }): Promise<AppealRow[]> {
     let q = db.selectFrom('appeals').selectAll();
-    if (f.appellant_org_id && f.reviewer_org_id) q = q.where((eb) => eb.or([eb('appellant_org_id', '=', f.appellant_org_id!), eb('reviewer_org_id', '=', f.reviewer_org_id!)]));
+    if (f.oversees && 'all' in f.oversees) return q.orderBy('created_at', 'desc').limit(f.limit).execute();
+    const province = f.oversees && 'province_code' in f.oversees ? f.oversees.province_code : null;
+    q = q.where((eb) => {
+      const parts = [];
+      if (f.appellant_org_id) parts.push(eb('appellant_org_id', '=', f.appellant_org_id));
+      if (f.reviewer_org_id) parts.push(eb('reviewer_org_id', '=', f.reviewer_org_id));
+      if (province) parts.push(eb('case_id', 'in', eb.selectFrom('threat_cases').select('id').where('province_code', '=', province)));
+      return eb.or(parts);
+    });
     return q.orderBy('created_at', 'desc').limit(f.limit).execute();
   },
 };

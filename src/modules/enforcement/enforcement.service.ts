@@ -16,7 +16,7 @@ import { isRegulator, provinceFilter, type Principal } from '../auth/principal.j
 import type { DirectoryCache } from '../decisions/directory-cache.js';
 import { noticesRepository, type NoticeRow } from '../notices/notices.repository.js';
 import type { NoticesService } from '../notices/notices.service.js';
-import { listProvince, RestrictedRead } from '../sharing/confidentiality.js';
+import { listProvince, RestrictedRead } from '../access/confidentiality.js';
 import type { WebhooksService } from '../webhooks/webhooks.service.js';
 import { enforcementMachine, type EnforcementEvent, type EnforcementState } from './enforcement-state.js';
 import { assertCanEnforce, canSeeEnforcement } from './enforcement.policy.js';

@@ -2,18 +2,10 @@
 import { forbidden } from '../../lib/problem.js';
 import { coversProvince, hasRole, isInstitution, isRegulator, type Principal } from '../auth/principal.js';
 
-export interface CaseFacts {
-  province_code: string | null;
-  reporting_org_ids: readonly string[];
-  assigned_org_id: string | null;
-}
-
-/** Regulators within their jurisdiction, every institution, and the units that reported it. */
-export function canSeeCase(p: Principal, c: CaseFacts): boolean {
-  if (c.reporting_org_ids.includes(p.orgId)) return true;
-  if (isInstitution(p)) return true;
-  return isRegulator(p) && coversProvince(p, c.province_code);
-}
+export type { CaseFacts } from '../access/workflow-access.js';
+/** Who may see a case is the access module's rule. */
+export { canSeeCase } from '../access/workflow-access.js';
+import type { CaseFacts } from '../access/workflow-access.js';
 
 /** Regulators assign within their jurisdiction (the ministry: any case). */
 export function assertCanAssign(p: Principal, c: CaseFacts): void {

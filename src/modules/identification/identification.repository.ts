@@ -118,6 +118,12 @@ export const identificationRepository = {
     return rows.map((r) => ({ ...fixCase(r), sort_key: String((r as { sort_key: unknown }).sort_key) }));
   },
 
+  /** Whether an organization was noticed to act on the case (it may then open the case: docs/access.md). */
+  async isNoticedUnit(db: Executor, caseId: string, orgId: string): Promise<boolean> {
+    const r = await db.selectFrom('notices').select('id').where('case_id', '=', caseId).where('recipient_org_id', '=', orgId).limit(1).executeTakeFirst();
+    return r !== undefined;
+  },
+
   async reportsOf(db: Executor, caseId: string) {
     return db
       .selectFrom('case_reports as cr')
@@ -158,9 +164,10 @@ export const identificationRepository = {
     return new Map(rows.map((r) => [r.assigned_org_id!, Number(r.n)]));
   },
 
-  async selfHandledCounts(db: Executor, orgId: string | null) {
+  async selfHandledCounts(db: Executor, orgId: string | null, provinceCode: string | null = null) {
     let q = db.selectFrom('self_handled_counts').select(['org_id', 'category', sql<number>`sum(reports)`.as('reports')]).groupBy(['org_id', 'category']);
     if (orgId) q = q.where('org_id', '=', orgId);
+    if (provinceCode) q = q.where('org_id', 'in', db.selectFrom('organizations').select('id').where('province_code', '=', provinceCode));
     return q.execute();
   },
 };

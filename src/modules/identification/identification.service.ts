@@ -17,7 +17,8 @@ import type { DirectoryCache } from '../decisions/directory-cache.js';
 import type { NoticesService } from '../notices/notices.service.js';
 import type { ReportRow } from '../reports/reports.repository.js';
 import { decodeCursor, encodeCursor } from '../reports/reports.service.js';
-import { isPersonalValue, listProvince, RestrictedRead } from '../sharing/confidentiality.js';
+import { isPersonalValue, listProvince, REDACTED, RestrictedRead } from '../access/confidentiality.js';
+import { caseReportersFor, seesCaseReporters } from '../access/workflow-access.js';
 import type { WebhooksService } from '../webhooks/webhooks.service.js';
 import { chooseInstitution } from './assignment.js';
 import { caseEventForVerdict, caseMachine, checkVerdict, type CaseEvent, type CaseState } from './case-state.js';
@@ -34,7 +35,6 @@ const CASE_INDICATOR_CAP = 10_000;
 const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : null);
 
 export function presentCase(p: Principal | null, c: CaseRow) {
-  const insider = !p || isRegulator(p) || isInstitution(p);
   return {
     id: c.id,
     state: c.state,
@@ -43,7 +43,7 @@ export function presentCase(p: Principal | null, c: CaseRow) {
     subtype: c.subtype,
     title: c.title,
     province_code: c.province_code,
-    reporting_org_ids: insider ? c.reporting_org_ids : null,
+    reporting_org_ids: caseReportersFor(p, c.reporting_org_ids),
     assigned_org_id: c.assigned_org_id,
     severity: c.severity,
     questions: (c.questions as string[] | null) ?? null,
@@ -53,6 +53,11 @@ export function presentCase(p: Principal | null, c: CaseRow) {
     decided_at: iso(c.decided_at),
     closed_at: iso(c.closed_at),
   };
+}
+
+function authorShown(p: Principal, author: string, verdict: string): string | null {
+  if (verdict !== 'info_provided' || author === p.orgId || seesCaseReporters(p)) return author;
+  return null;
 }
 
 /** Called inside the transaction of every case transition, after the new state is written. */
@@ -147,7 +152,8 @@ export class IdentificationService {
 
   private async load(actor: Principal, id: string): Promise<CaseRow> {
     const c = await identificationRepository.get(this.db, id);
-    if (!c || !canSeeCase(actor, c)) throw notFound('Case');
+    if (!c) throw notFound('Case');
+    if (!canSeeCase(actor, c) && !canSeeCase(actor, c, { noticed: await identificationRepository.isNoticedUnit(this.db, id, actor.orgId) })) throw notFound('Case');
     return c;
   }
 
@@ -168,6 +174,7 @@ export class IdentificationService {
   async get(actor: Principal, id: string) {
     const c = await this.load(actor, id);
     const insider = isRegulator(actor) || isInstitution(actor);
+    const isReporter = c.reporting_org_ids.includes(actor.orgId);
     const [reports, identifications, indicators, notices] = await Promise.all([
       identificationRepository.reportsOf(this.db, id),
       identificationRepository.identificationsOf(this.db, id),
@@ -176,11 +183,15 @@ export class IdentificationService {
     ]);
     const view = {
       ...presentCase(actor, c),
-      reports: reports.map((r) => ({ id: r.id, org_id: insider || r.org_id === actor.orgId ? r.org_id : null, title: r.title, subtype: r.subtype, received_at: iso(r.received_at), observable_count: r.observable_count })),
-      indicators: indicators.map((i) => ({ id: String(i.id), type: i.type, value: i.value, province_code: i.province_code, operator: i.operator })),
+      // A reporter is named to the noticed unit only with its consent (DESIGN §6).
+      reports: reports.map((r) => ({ id: r.id, org_id: insider || r.org_id === actor.orgId || r.disclose_reporter ? r.org_id : null, title: r.title, subtype: r.subtype, received_at: iso(r.received_at), observable_count: r.observable_count })),
+      // A personal value to the parties and insiders; a unit that is only noticed acts on its notice's targets.
+      indicators: indicators.map((i) => ({ id: String(i.id), type: i.type, value: insider || isReporter || !isPersonalValue(i) ? i.value : REDACTED, province_code: i.province_code, operator: i.operator })),
       identifications: identifications.map((i) => ({
         id: i.id,
         institution_org_id: i.institution_org_id,
+        // An answer is the reporter's; it names the reporter only to whom reporters are named (DESIGN §6).
+        author_org_id: authorShown(actor, i.author_org_id ?? i.institution_org_id, i.verdict),
         verdict: i.verdict,
         severity: i.severity,
         analysis: i.analysis,
@@ -236,7 +247,12 @@ export class IdentificationService {
   }
 
   async selfHandled(actor: Principal) {
-    const rows = await identificationRepository.selfHandledCounts(this.db, isRegulator(actor) || isInstitution(actor) ? null : actor.orgId);
+    // A provincial administration counts its own province's units (issue 12 item 7).
+    const rows = await identificationRepository.selfHandledCounts(
+      this.db,
+      isRegulator(actor) || isInstitution(actor) ? null : actor.orgId,
+      actor.orgKind === 'regulator_provincial' ? (actor.provinceCode ?? '__none__') : null,
+    );
     return { items: rows.map((r) => ({ org_id: r.org_id, category: r.category, reports: Number(r.reports) })) };
   }
 
@@ -298,6 +314,7 @@ export class IdentificationService {
         id: randomUUID(),
         case_id: id,
         institution_org_id: actor.orgId,
+        author_org_id: actor.orgId,
         actor_user_id: actor.userId,
         actor_token_id: actor.tokenId,
         verdict: input.verdict,
@@ -325,6 +342,7 @@ export class IdentificationService {
         id: randomUUID(),
         case_id: id,
         institution_org_id: c.assigned_org_id!,
+        author_org_id: actor.orgId,
         actor_user_id: actor.userId,
         actor_token_id: actor.tokenId,
         verdict: 'info_provided',

@@ -257,7 +257,7 @@ export const indicatorsRepository = {
     return db
       .selectFrom('sightings as s')
       .innerJoin('reports as r', 'r.id', 's.report_id')
-      .select(['s.org_id', 's.report_id', 's.seen_at', 'r.disclose_reporter', 'r.tlp', 'r.category', 'r.subtype'])
+      .select(['s.org_id', 's.report_id', 's.seen_at', 'r.disclose_reporter', 'r.province_code', 'r.tlp', 'r.category', 'r.subtype'])
       .where('s.indicator_id', '=', indicatorId)
       .orderBy('s.seen_at', 'desc')
       .limit(limit)

@@ -10,16 +10,15 @@ import { notFound } from '../../lib/problem.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { Principal } from '../auth/principal.js';
 import {
-  isEntitledToRestricted,
   isRestrictedTlp,
   listProvince,
   PERSONAL_INDICATOR_TYPES,
   redactRecord,
   RestrictedRead,
   restrictedFieldsRevealed,
-} from '../sharing/confidentiality.js';
+} from '../access/confidentiality.js';
 import { IndicatorIndex, type IndexedIndicator, type StagedEntries } from './indicator-index.js';
-import { canSeeReporter, indicatorVisibility } from './indicators.policy.js';
+import { canSeeReporter, indicatorVisibility, isIndicatorEntitled } from '../access/indicator-visibility.js';
 import { presentIndicator } from './indicators.presenter.js';
 import { indicatorsRepository, type IndicatorRow, type IndicatorUpsert } from './indicators.repository.js';
 import type { IndicatorSearchQuery, LookupResult } from './indicators.schema.js';
@@ -107,7 +106,8 @@ function sortedByKey<T extends { type: string; value: string }>(rows: T[]): T[] 
 const STALE_LIMIT = 2_000_000;
 
 let sharedIpEnricher: IpEnricher | null = null;
-function ipEnricher(): IpEnricher {
+/** The process's one ip2region reader (the tables are large): also the orgs module's, for declared scopes. */
+export function ipEnricher(): IpEnricher {
   sharedIpEnricher ??= createIpEnricher();
   return sharedIpEnricher;
 }
@@ -444,8 +444,13 @@ export class IndicatorsService {
    * Entitled to an indicator's restricted fields (its personal value, its responsible unit): the
    * regulators and institutions, the responsible unit, and the organizations that reported it.
    */
-  private async isEntitled(p: Principal, i: { id: number; responsible_org_id: string | null }, known: readonly { org_id: string }[] = []): Promise<boolean> {
-    if (isEntitledToRestricted(p, { org_ids: [i.responsible_org_id, ...known.map((r) => r.org_id)] })) return true;
+  private async isEntitled(
+    p: Principal,
+    i: { id: number; tlp: string; responsible_org_id: string | null; province_code: string | null },
+    known: readonly { org_id: string }[] = [],
+  ): Promise<boolean> {
+    if (isIndicatorEntitled(p, i, known.some((r) => r.org_id === p.orgId))) return true;
+    if (!isIndicatorEntitled(p, i, true)) return false;
     return (await indicatorsRepository.reportersOf(this.db, i.id, 1000)).some((r) => r.org_id === p.orgId);
   }
 

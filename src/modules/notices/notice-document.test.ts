@@ -12,6 +12,7 @@ import {
   documentDigest,
   signatureFingerprint,
   renderNoticeHtml,
+  checkNoticeHtml,
   extractSignedNoticeFromHtml,
   escapeHtml,
   type NoticeDocumentInput,
@@ -328,6 +329,26 @@ describe('renderNoticeHtml', () => {
     assert.deepEqual(extracted, JSON.parse(JSON.stringify(signed)));
     assert.equal(verifySignedDocument(extracted, published).valid, true);
     assert.equal(extractSignedNoticeFromHtml('<html></html>'), null);
+  });
+
+  test('the visible page is checked against its signed document: an edited deadline, recipient or target fails', () => {
+    for (const lang of ['zh', 'en'] as const) {
+      const html = renderNoticeHtml(signed, lang, { key_fingerprint: 'SHA256:ab:cd', public_keys_url: 'https://platform.example/.well-known/threatshare-keys.json?a=1&b=2' });
+      const extracted = extractSignedNoticeFromHtml(html) as typeof signed;
+      assert.deepEqual(checkNoticeHtml(html, extracted), { matches: true });
+      assert.deepEqual(checkNoticeHtml(renderNoticeHtml(signed, lang), extracted), { matches: true });
+      const name = signed.document.recipient.name;
+      const edited = [
+        html.replace(escapeHtml(name), 'Someone else'),
+        html.replace(/<strong>[^<]*<\/strong>/, '<strong>2099-01-01 00:00</strong>'),
+        html.replace('</tbody></table>\n<h2>', '<tr><td>9</td><td>ipv4</td><td>203.0.113.9</td></tr></tbody></table>\n<h2>'),
+      ];
+      for (const e of edited) {
+        assert.notEqual(e, html, 'the edit applied');
+        const r = checkNoticeHtml(e, extractSignedNoticeFromHtml(e) as typeof signed);
+        assert.equal(r.matches, false);
+      }
+    }
   });
 
   test('renders a penalty decision with amounts', () => {

@@ -565,6 +565,31 @@ export function extractSignedNoticeFromHtml(html: string): unknown {
   }
 }
 
+const unescapeHtml = (s: string) => s.replace(/&(amp|lt|gt|quot|#39);/g, (_, c: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[c]!);
+
+/**
+ * Whether the visible page is the one the embedded signed document generates (issue 12 item 8):
+ * the page is rendered again from the embedded JSON, with the language and the two display
+ * options read back from the page, and must be identical. An edited deadline, recipient or
+ * target in the visible text — anything but the embedded JSON — makes it differ.
+ */
+export function checkNoticeHtml(html: string, signed: SignedDocument): { matches: true } | { matches: false; message: string } {
+  const langAttr = /<html lang="([^"]+)">/.exec(html)?.[1];
+  const lang = langAttr === 'zh-CN' ? 'zh' : langAttr === 'en' ? 'en' : null;
+  if (!lang) return { matches: false, message: 'The page is not one the platform renders (no zh-CN or en language)' };
+  const fpLabel = escapeHtml(L[lang].key_fingerprint);
+  const fp = new RegExp(`<tr><th>${fpLabel.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}</th><td><span class="mono">([^<]*)</span></td></tr>`).exec(html)?.[1];
+  const url = /<p class="mono">threatshare notice verify notice\.html<\/p>\n<p class="mono wrap">([^<]*)<\/p>/.exec(html)?.[1];
+  let again: string;
+  try {
+    again = renderNoticeHtml(signed, lang, { key_fingerprint: fp ? unescapeHtml(fp) : undefined, public_keys_url: url ? unescapeHtml(url) : undefined });
+  } catch {
+    return { matches: false, message: 'The embedded document cannot be rendered' };
+  }
+  if (again === html || again.trimEnd() === html.trimEnd()) return { matches: true };
+  return { matches: false, message: 'The visible text of the page differs from what its signed document says: read the notice from the verified JSON, not from this page' };
+}
+
 /** The legal citation of an entry, re-exported for presenters that render notices elsewhere. */
 export function citationOf(ref: LegalRef): { zh: string; en: string; summary: { zh: string; en: string } } {
   return { zh: formatCitation(ref, 'zh'), en: formatCitation(ref, 'en'), summary: LEGAL_CITATIONS[ref].summary };

@@ -2,18 +2,10 @@
 import { forbidden } from '../../lib/problem.js';
 import { coversProvince, hasRole, isInstitution, isRegulator, type Principal } from '../auth/principal.js';
 
-export interface NoticeFacts {
-  recipient_org_id: string;
-  issuer_org_id: string;
-  province_code: string | null;
-}
-
-/** The noticed unit; regulators within their jurisdiction; institutions (they verify results). */
-export function canSeeNotice(p: Principal, n: NoticeFacts): boolean {
-  if (p.orgId === n.recipient_org_id || p.orgId === n.issuer_org_id) return true;
-  if (isInstitution(p)) return true;
-  return isRegulator(p) && coversProvince(p, n.province_code);
-}
+export type { NoticeFacts } from '../access/workflow-access.js';
+/** Who may see a notice is the access module's rule. */
+export { canSeeNotice } from '../access/workflow-access.js';
+import type { NoticeFacts } from '../access/workflow-access.js';
 
 /** Art. 9: the noticed unit acknowledges receipt and reports its result. */
 export function assertIsNoticedUnit(p: Principal, n: NoticeFacts): void {

@@ -82,8 +82,12 @@ export const noticesRepository = {
     await tx.updateTable('notices').set(set as any).where('id', '=', id).execute();
   },
 
-  async list(db: Executor, f: { recipient_org_id?: string; province_code?: string; case_id?: string; state?: string; kind?: string; limit: number; offset: number }): Promise<NoticeRow[]> {
+  async list(
+    db: Executor,
+    f: { recipient_org_id?: string; province_code?: string; case_id?: string; state?: string; kind?: string; exclude_kinds?: readonly string[]; limit: number; offset: number },
+  ): Promise<NoticeRow[]> {
     let q = db.selectFrom('notices').selectAll();
+    if (f.exclude_kinds && f.exclude_kinds.length > 0) q = q.where('kind', 'not in', [...f.exclude_kinds]);
     if (f.recipient_org_id) q = q.where('recipient_org_id', '=', f.recipient_org_id);
     if (f.province_code) q = q.where('province_code', '=', f.province_code);
     if (f.case_id) q = q.where('case_id', '=', f.case_id);

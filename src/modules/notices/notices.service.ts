@@ -16,7 +16,7 @@ import type { Principal } from '../auth/principal.js';
 import type { DirectoryCache } from '../decisions/directory-cache.js';
 import { MEASURES, type MeasureCode } from '../decisions/measures.js';
 import type { Severity } from '../identification/case-state.js';
-import { isPersonalValue, listProvince, RestrictedRead } from '../sharing/confidentiality.js';
+import { isPersonalValue, listProvince, RestrictedRead } from '../access/confidentiality.js';
 import type { WebhooksService } from '../webhooks/webhooks.service.js';
 import { computeDeadline, isWrittenNoticeLate, reminderTimes, writtenNoticeDueAt, type DeadlinePolicy, type Duration } from './deadline-policy.js';
 import {
@@ -30,6 +30,7 @@ import {
   type SignedDocument,
 } from './notice-document.js';
 import { DEADLINE_RUNNING_STATES, noticeMachine, withdrawalRequiresRestoration, type NoticeEvent, type NoticeState } from './notice-state.js';
+import { ENFORCEMENT_NOTICE_KINDS } from '../access/workflow-access.js';
 import { assertCanRotateKeys, assertCanVerify, assertIsNoticedUnit, assertIsResponsibleRegulator, canSeeNotice } from './notices.policy.js';
 import { presentNotice } from './notices.presenter.js';
 import { noticesRepository, type NoticeRow } from './notices.repository.js';
@@ -331,6 +332,8 @@ export class NoticesService {
     if (actor.orgKind === 'regulator_provincial') f.province_code = actor.provinceCode ?? '000000';
     else if (actor.orgKind === 'regulator_national' || actor.orgKind === 'professional_institution') f.province_code = q.province_code;
     else f.recipient_org_id = actor.orgId;
+    // Penalty decisions are enforcement's, not the institutions' (access module).
+    if (actor.orgKind === 'professional_institution') f.exclude_kinds = ENFORCEMENT_NOTICE_KINDS;
     const rows = await noticesRepository.list(this.db, f);
     const read = new RestrictedRead('notice.list', 'notice', 'list', listProvince(actor));
     for (const r of rows) read.add(r.id, noticeRestrictedFields(r, false));

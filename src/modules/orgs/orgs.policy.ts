@@ -7,8 +7,8 @@ import type { OrgRow } from './orgs.repository.js';
 export function assertCanCreateOrg(p: Principal, target: { kind: string; province_code?: string | null }): void {
   if (!isRegulator(p) || !hasRole(p, 'admin')) throw forbidden('Only a regulator admin can register organizations');
   if (isNationalRegulator(p)) return;
-  if (target.kind === 'regulator_national' || target.kind === 'regulator_provincial' || target.kind === 'professional_institution')
-    throw forbidden('Only the ministry registers regulators and professional institutions');
+  if (target.kind === 'regulator_national' || target.kind === 'regulator_provincial' || target.kind === 'professional_institution' || target.kind === 'cyberspace_administration')
+    throw forbidden('Only the ministry registers regulators, professional institutions and cyberspace administrations');
   if (target.province_code !== p.provinceCode) throw forbidden('A provincial administration registers units in its own province only');
 }
 

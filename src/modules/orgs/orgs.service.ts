@@ -2,16 +2,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/database.js';
 import { isUniqueViolation } from '../../db/database.js';
-import { notFound, validationFailed, type ProblemDetail, Problem } from '../../lib/problem.js';
+import { forbidden, notFound, validationFailed, type ProblemDetail, Problem } from '../../lib/problem.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { Principal } from '../auth/principal.js';
-import { listProvince, restrictedFieldsPresent, RestrictedRead } from '../sharing/confidentiality.js';
+import { listProvince, restrictedFieldsPresent, RestrictedRead } from '../access/confidentiality.js';
 import { assertCanCreateOrg, assertCanEditContacts, assertCanUpdateOrg, canSeeOrgDetails } from './orgs.policy.js';
 import { presentOrganization } from './orgs.presenter.js';
 import { orgsRepository, type OrgRow } from './orgs.repository.js';
 import type { ContactsUpdate, Organization, OrganizationCreate, OrganizationSummary, OrganizationUpdate, OrgListQuery } from './orgs.schema.js';
 import { provinceByCode } from './provinces.js';
-import { normalizeScope, type ScopeKind } from './scope-rules.js';
+import ipaddr from 'ipaddr.js';
+import { absurdScope, MIN_PROVINCIAL_IPV4_BITS, normalizeScope, sampleIpv4, type ScopeKind } from './scope-rules.js';
 
 const PROVINCIAL_KINDS = new Set(['regulator_provincial']);
 
@@ -40,12 +41,39 @@ export class OrgsService {
   constructor(
     private readonly db: Db,
     private readonly audit: AuditService,
+    /** IP to province (ip2region), for the scopes a provincial administration declares. */
+    private readonly enrichIp: ((ip: string) => { province_code: string | null }) | null = null,
   ) {}
+
+  /**
+   * Declared scopes decide who answers for a resource, and so who receives its TLP:AMBER
+   * indicators: absurd ones are refused for everyone, and a provincial administration declares
+   * only its own province's resources — IPv4 blocks ip2region places in it, or blocks inside the
+   * province's own registry (issue 12 item 3).
+   */
+  private async checkScopes(actor: Principal | null, orgId: string | null, scopes: { kind: string; value: string }[], rawIndex: (i: number) => number): Promise<void> {
+    let registry: string[] | null = null;
+    for (let i = 0; i < scopes.length; i++) {
+      const s = scopes[i];
+      const field = `/scopes/${rawIndex(i)}/value`;
+      const absurd = absurdScope(s.kind, s.value);
+      if (absurd) throw validationFailed(field, absurd);
+      if (!actor || actor.orgKind !== 'regulator_provincial' || s.kind !== 'cidr') continue;
+      const province = actor.provinceCode ?? '';
+      registry ??= await orgsRepository.cidrScopesInProvince(this.db, province, orgId);
+      if (registry.some((r) => cidrContains(r, s.value))) continue;
+      const [addr, bits] = ipaddr.parseCIDR(s.value);
+      const samples = sampleIpv4(s.value);
+      const placed = addr.kind() === 'ipv4' && bits >= MIN_PROVINCIAL_IPV4_BITS && this.enrichIp !== null && samples.every((ip) => this.enrichIp!(ip).province_code === province);
+      if (!placed) throw validationFailed(field, `${s.value} is not a resource of province ${province}: ip2region does not place it there and no registered scope of the province holds it`);
+    }
+  }
 
   async create(actor: Principal | null, input: OrganizationCreate, id: string = randomUUID()): Promise<Organization> {
     if (actor) assertCanCreateOrg(actor, input);
     checkProvince(input.kind, input.province_code);
     const scopes = normalizeScopes((input.scopes ?? []) as { kind: ScopeKind; value: string }[]);
+    await this.checkScopes(actor, null, scopes, (i) => i);
     const row: Omit<OrgRow, 'created_at' | 'updated_at' | 'version'> = {
       id,
       kind: input.kind,
@@ -142,8 +170,12 @@ export class OrgsService {
     if (!org) throw notFound('Organization');
     assertCanUpdateOrg(actor, org);
     if (patch.province_code !== undefined) checkProvince(org.kind, patch.province_code);
+    // A provincial administration never moves a unit out of its province (issue 12 item 3).
+    if (actor.orgKind === 'regulator_provincial' && patch.province_code !== undefined && patch.province_code !== actor.provinceCode)
+      throw forbidden('A provincial administration keeps its units in its own province');
     const { scopes: rawScopes, ...fields } = patch;
     const scopes = rawScopes ? normalizeScopes(rawScopes as { kind: ScopeKind; value: string }[]) : undefined;
+    if (scopes) await this.checkScopes(actor, id, scopes, (i) => i);
     await this.db.transaction().execute(async (tx) => {
       await orgsRepository.update(tx, id, fields as Partial<OrgRow>);
       if (scopes) await orgsRepository.replaceScopes(tx, id, scopes);
@@ -189,3 +221,14 @@ export class OrgsService {
   }
 }
 
+
+/** Whether CIDR `outer` holds CIDR `inner` (both normalized). */
+function cidrContains(outer: string, inner: string): boolean {
+  try {
+    const [oa, ob] = ipaddr.parseCIDR(outer);
+    const [ia, ib] = ipaddr.parseCIDR(inner);
+    return oa.kind() === ia.kind() && ib >= ob && (ia as ipaddr.IPv4).match(oa as ipaddr.IPv4, ob);
+  } catch {
+    return false;
+  }
+}

@@ -9,6 +9,7 @@ import type { Db } from '../../db/database.js';
 import { notFound, validationFailed } from '../../lib/problem.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { isInstitution, isNationalRegulator, type Principal } from '../auth/principal.js';
+import { canReadCitedEvidence } from '../access/workflow-access.js';
 import { assertCanSubmit } from './reports.policy.js';
 import { reportsRepository } from './reports.repository.js';
 
@@ -44,6 +45,9 @@ export class EvidenceService {
     let allowed = own;
     if (!allowed && (isNationalRegulator(actor) || isInstitution(actor))) allowed = await reportsRepository.evidenceCitedInProvince(this.db, sha256, null);
     if (!allowed && actor.orgKind === 'regulator_provincial') allowed = await reportsRepository.evidenceCitedInProvince(this.db, sha256, actor.provinceCode);
+    // Result and identification evidence: the deciding regulator (the case's province), the ministry
+    // and the case's institution (issue 11 item 2; canReadCitedEvidence).
+    if (!allowed) allowed = (await reportsRepository.evidenceCitations(this.db, sha256)).some((c) => canReadCitedEvidence(actor, c));
     if (!allowed) throw notFound('Evidence');
     const file = (await reportsRepository.evidenceContent(this.db, sha256))!;
     if (meta.uploaded_by_org !== actor.orgId) {

@@ -1,5 +1,6 @@
 /** Who may submit and see reports: pure rules. */
 import { forbidden } from '../../lib/problem.js';
+import { inJurisdiction } from '../access/access.table.js';
 import { hasRole, isInstitution, isNationalRegulator, type Principal } from '../auth/principal.js';
 
 export function assertCanSubmit(p: Principal): void {
@@ -14,6 +15,6 @@ export function canSeeReport(p: Principal, r: { org_id: string; province_code: s
 }
 
 /** Personal contact details of the affected party stay with those who act on them (Art. 12). */
-export function canSeeAffectedContact(p: Principal, r: { org_id: string }): boolean {
-  return r.org_id === p.orgId || isNationalRegulator(p) || p.orgKind === 'regulator_provincial' || isInstitution(p);
+export function canSeeAffectedContact(p: Principal, r: { org_id: string; province_code: string | null }): boolean {
+  return r.org_id === p.orgId || inJurisdiction(p, r.province_code);
 }

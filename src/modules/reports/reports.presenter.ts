@@ -1,6 +1,6 @@
 /** Report rows → API output; redacts the reporter and the affected party's contact. */
 import type { Principal } from '../auth/principal.js';
-import { canSeeReporter } from '../indicators/indicators.policy.js';
+import { canSeeReporter } from '../access/indicator-visibility.js';
 import { canSeeAffectedContact } from './reports.policy.js';
 import type { ReportRow } from './reports.repository.js';
 import type { Report } from './reports.schema.js';

@@ -165,4 +165,19 @@ export const reportsRepository = {
     if (provinceCode) q = q.where('province_code', '=', provinceCode);
     return (await q.limit(1).executeTakeFirst()) !== undefined;
   },
+
+  /**
+   * Where a file is cited as a notice's result evidence or an identification's evidence: the
+   * province and the case's institution, which decide who else may read it (docs/access.md).
+   */
+  async evidenceCitations(db: Executor, sha256: string): Promise<{ province_code: string | null; institution_org_id: string | null }[]> {
+    const r = await sql<{ province_code: string | null; institution_org_id: string | null }>`
+      SELECT n.province_code, c.assigned_org_id AS institution_org_id FROM notices n LEFT JOIN threat_cases c ON c.id = n.case_id
+        WHERE n.result IS NOT NULL AND n.result -> 'evidence_sha256' @> jsonb_build_array(${sha256}::text)
+      UNION ALL
+      SELECT c.province_code, i.institution_org_id FROM identifications i JOIN threat_cases c ON c.id = i.case_id
+        WHERE ${sha256} = ANY(i.evidence_sha256)
+      LIMIT 100`.execute(db);
+    return r.rows.map((x) => ({ province_code: x.province_code === null ? null : String(x.province_code).trim(), institution_org_id: x.institution_org_id }));
+  },
 };

@@ -14,7 +14,7 @@ import type { Principal } from '../auth/principal.js';
 import type { IndicatorsService, IntakeItem } from '../indicators/indicators.service.js';
 import { normalizeObservable } from '../indicators/normalize.js';
 import { provinceByCode } from '../orgs/provinces.js';
-import { isPersonalValue, listProvince, restrictedFieldsPresent, RestrictedRead } from '../sharing/confidentiality.js';
+import { isPersonalValue, listProvince, restrictedFieldsPresent, RestrictedRead } from '../access/confidentiality.js';
 import { presentReport } from './reports.presenter.js';
 import { assertCanSubmit, canSeeReport } from './reports.policy.js';
 import { reportsRepository, type ReportRow } from './reports.repository.js';

@@ -11,7 +11,9 @@ import type { Db } from '../../db/database.js';
 import { forbidden, notFound, validationFailed } from '../../lib/problem.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { isNationalRegulator, isRegulator, UNIT_KINDS, type Principal } from '../auth/principal.js';
-import { isEntitledToRestricted, listProvince, redactRecord, RestrictedRead, restrictedFieldsRevealed } from './confidentiality.js';
+import { inJurisdiction, strictestTlp, tlpRank } from '../access/access.table.js';
+import { indicatorVisibility, isIndicatorEntitled } from '../access/indicator-visibility.js';
+import { listProvince, redactRecord, RestrictedRead, restrictedFieldsRevealed } from '../access/confidentiality.js';
 import { assertCanSendBulletin } from './sharing.policy.js';
 import { sharingRepository, type BulletinRow } from './sharing.repository.js';
 import type { SubscriptionsService } from './subscriptions.service.js';
@@ -50,8 +52,24 @@ export class BulletinsService {
       return n;
     });
     const found = await sharingRepository.indicatorsByIds(this.db, indicatorIds);
+    // A bulletin cites only what its author may see (docs/access.md); what it may not see is
+    // refused as if it did not exist.
+    found.forEach((f) => {
+      if (indicatorVisibility(p, f) !== 'visible') throw validationFailed(`/indicator_ids/${indicatorIds.indexOf(f.id)}`, 'an indicator does not exist');
+    });
     if (found.length !== indicatorIds.length) throw validationFailed('/indicator_ids', 'an indicator does not exist');
     if (province && found.some((f) => f.province_code !== null && f.province_code !== province)) throw forbidden('A provincial administration bulletins threats of its own province only');
+    const caseIds = [...new Set(input.case_ids ?? [])];
+    const cases = await sharingRepository.casesByIds(this.db, caseIds);
+    caseIds.forEach((cid, i) => {
+      const c = cases.find((x) => x.id === cid);
+      if (!c || !inJurisdiction(p, c.province_code)) throw validationFailed(`/case_ids/${i}`, 'a case does not exist');
+    });
+    // Its TLP is at least the strictest of what it cites: a TLP:GREEN bulletin to a kind of units
+    // must not carry TLP:AMBER or RED values to all of them (issue 12 item 5).
+    const floor = strictestTlp([...found.map((f) => f.tlp), ...cases.flatMap((c) => c.tlps)]);
+    if (tlpRank(input.tlp) < tlpRank(floor)) throw validationFailed('/tlp', `at least TLP:${floor.toUpperCase()}, the strictest marking of what the bulletin cites`);
+    if (floor === 'red' && kinds.length > 0) throw validationFailed('/recipients/org_kinds', 'TLP:RED goes to named organizations only');
     const recipients = await sharingRepository.resolveRecipients(this.db, { org_ids: orgIds, kinds, province_code: province });
     if (province) {
       // Named organizations outside the province are refused, not silently dropped.
@@ -73,7 +91,7 @@ export class BulletinsService {
       severity: input.severity ?? null,
       warning_colour: input.warning_colour ?? null,
       indicator_ids: indicatorIds,
-      case_ids: input.case_ids ?? [],
+      case_ids: caseIds,
       audience: { org_ids: orgIds, org_kinds: kinds, province_code: province },
       sent_at: sentAt,
     };
@@ -108,7 +126,7 @@ export class BulletinsService {
     // A TLP:AMBER-or-stricter bulletin, or a personal value shown, is a restricted read (Art. 12).
     const read = new RestrictedRead('bulletin.get', 'bulletin', id, b.province_code).add(id, [], b.tlp);
     const shown = indicators.map((i) => {
-      const entitled = isEntitledToRestricted(p, { org_ids: [i.responsible_org_id] });
+      const entitled = isIndicatorEntitled(p, i, false);
       const view = { id: String(i.id), type: i.type, value: i.value, category: i.category, subtype: i.subtype, tlp: i.tlp, status: i.status };
       read.add(id, restrictedFieldsRevealed('indicator', view, entitled), null, 'indicators');
       return redactRecord('indicator', view, entitled);

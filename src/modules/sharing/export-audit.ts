@@ -5,7 +5,7 @@
  * one entry is written when the export ends, whether it was read to the end or abandoned.
  */
 import { RowBatches, type ExportRow } from './exports/export-stream.js';
-import type { RestrictedRead } from './confidentiality.js';
+import type { RestrictedRead } from '../access/confidentiality.js';
 
 export function auditedRows(rows: AsyncIterable<ExportRow>, read: RestrictedRead, done: (read: RestrictedRead) => Promise<unknown>): AsyncIterable<ExportRow> {
   // Rows are named by id, never by value (the entry must not hold what it protects).

@@ -16,9 +16,9 @@ import { normalizeObservable } from '../indicators/normalize.js';
 import type { ObservableType } from '../indicators/observable-types.js';
 import { EXPORT_FORMATS, nextZoneSerial, RowBatches, type ExportFormatName, type ExportGenerator, type ExportRow } from './exports/index.js';
 import { EXPORT_INDICATOR_TYPES } from './exports/export-stream.js';
-import { listProvince, RestrictedRead } from './confidentiality.js';
+import { listProvince, RestrictedRead } from '../access/confidentiality.js';
 import { auditedRows } from './export-audit.js';
-import { audienceKey, feedAudienceOf, type FeedAudience } from './feed-audience.js';
+import { audienceKey, feedAudienceOf, type FeedAudience } from '../access/feed-audience.js';
 import { assertCanManageExclusions, assertCanReadExclusions } from './sharing.policy.js';
 import { sharingRepository, type FeedRow } from './sharing.repository.js';
 

@@ -9,7 +9,7 @@ import { sql } from 'kysely';
 import { makeOrg, type TestOrg } from '../../../test/helpers/factories.js';
 import { dbLabel, startHarness, type Harness } from '../../../test/helpers/harness.js';
 import { principalFor } from './sharing.test-support.js';
-import { policyAllows } from './feed-audience.js';
+import { policyAllows } from '../access/feed-audience.js';
 import { canIsolateNetwork, listValues, missingTools, nftCheck, runTool, withTempDir, writeTemp } from './exports/real-tools.test-support.js';
 
 const tag = `${process.pid}${Date.now().toString(36)}`;
@@ -73,7 +73,7 @@ describe(`feeds and exports over HTTP (${dbLabel})`, () => {
     }
   });
 
-  test('the SQL filter agrees with indicators.policy.ts on every stored indicator of this test', async () => {
+  test('the SQL filter agrees with the access module on every stored indicator of this test', async () => {
     const rows = (
       await sql<{ id: number; tlp: string; province_code: string | null; responsible_org_id: string | null; reporters: string[] }>`
         SELECT i.id, i.tlp, trim(i.province_code) AS province_code, i.responsible_org_id,

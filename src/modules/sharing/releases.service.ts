@@ -10,7 +10,7 @@ import { forbidden, notFound, validationFailed } from '../../lib/problem.js';
 import { transitionOrThrow } from '../../lib/state-machine.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { isRegulator, type Principal } from '../auth/principal.js';
-import { PERSONAL_INDICATOR_TYPES } from './confidentiality.js';
+import { PERSONAL_INDICATOR_TYPES } from '../access/confidentiality.js';
 import { releaseMachine, type ReleaseEvent, type ReleaseState } from './release-state.js';
 import { assertCanDraftRelease, assertCanEditRelease, assertCanReviewRelease } from './sharing.policy.js';
 import { sharingRepository, type ReleaseRow } from './sharing.repository.js';

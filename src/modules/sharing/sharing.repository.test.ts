@@ -6,7 +6,7 @@ import { openFreshDatabase } from '../../../test/helpers/fresh-database.js';
 import { dbLabel } from '../../../test/helpers/harness.js';
 import type { DatabaseHandle } from '../../db/database.js';
 import { migrate } from '../../db/migrate.js';
-import type { FeedAudience } from './feed-audience.js';
+import type { FeedAudience } from '../access/feed-audience.js';
 import { sharingRepository } from './sharing.repository.js';
 
 /** Values the COPY text format has to escape; normalization would never keep them, the feed must still carry them intact. */

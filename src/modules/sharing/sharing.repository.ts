@@ -6,7 +6,8 @@
 import { sql, type RawBuilder } from 'kysely';
 import { compileCopySelect, copyTextBlocks, parseCopyColumns } from '../../db/copy-out.js';
 import type { DatabaseHandle, Executor } from '../../db/database.js';
-import type { FeedAudience } from './feed-audience.js';
+import type { FeedAudience } from '../access/feed-audience.js';
+import { indicatorAudienceSql } from '../access/access.sql.js';
 import { blockingCondition } from '../indicators/listing.repository.js';
 
 export interface FeedRow {
@@ -53,17 +54,8 @@ const bound: Bind = (value) => sql`${value}`;
 const checkedBound: Bind = (value, shape) => (assertShape(value, shape), sql`${value}`);
 const inlined: Bind = (value, shape) => (assertShape(value, shape), sql.lit(value));
 
-/** The audience rule of feed-audience.ts (isInFeed), in SQL over `indicators i`. */
-export function audienceFilter(a: FeedAudience, bind: Bind = bound): RawBuilder<boolean> {
-  if (a.kind === 'all') return sql<boolean>`true`;
-  if (a.kind === 'public') return sql<boolean>`i.tlp = 'clear'`;
-  const province = a.province_code === null ? sql`false` : sql`i.province_code = ${bind(a.province_code, 'province')}`;
-  const org = bind(a.org_id, 'uuid');
-  return sql<boolean>`(${province} OR i.tlp IN ('clear', 'green')
-    OR (i.tlp = 'amber' AND i.responsible_org_id = ${org}::uuid)
-    OR EXISTS (SELECT 1 FROM sightings s WHERE s.indicator_id = i.id AND s.org_id = ${org}::uuid)
-    OR EXISTS (SELECT 1 FROM notice_orders o WHERE o.org_id = ${org}::uuid AND o.indicator_id = i.id))`;
-}
+/** The audience rule of the access module (isInFeed), in SQL over `indicators i`. */
+export const audienceFilter = (a: FeedAudience, bind: Bind = bound): RawBuilder<boolean> => indicatorAudienceSql(a, bind);
 
 /**
  * What a blocklist carries of one type after a key: what is blocking by listing.ts (identified,
@@ -296,6 +288,16 @@ export const sharingRepository = {
       LEFT JOIN bulletin_recipients br ON br.bulletin_id = b.id AND br.org_id = ${f.org_id}::uuid
       WHERE ${where} ORDER BY b.sent_at DESC, b.id DESC LIMIT ${f.limit}`.execute(db);
     return r.rows.map(fixProvince);
+  },
+
+  /** Cases a bulletin cites, with their province and the TLP markings of their reports. */
+  async casesByIds(db: Executor, ids: string[]): Promise<{ id: string; province_code: string | null; tlps: string[] }[]> {
+    if (ids.length === 0) return [];
+    const r = await sql<{ id: string; province_code: string | null; tlps: string[] | null }>`
+      SELECT c.id, c.province_code, array_agg(DISTINCT r.tlp) FILTER (WHERE r.tlp IS NOT NULL) AS tlps
+      FROM threat_cases c LEFT JOIN case_reports cr ON cr.case_id = c.id LEFT JOIN reports r ON r.id = cr.report_id
+      WHERE c.id::text = ANY(${ids}::text[]) GROUP BY c.id, c.province_code`.execute(db);
+    return r.rows.map((x) => ({ id: x.id, province_code: x.province_code === null ? null : String(x.province_code).trim(), tlps: x.tlps ?? [] }));
   },
 
   async indicatorsByIds(db: Executor, ids: number[]) {

@@ -1,10 +1,11 @@
 /**
  * Who may read a stored STIX object and who may import, pure (Art. 12 and TLP 2.0). The rules are
- * those of the indicator store (indicators.policy.ts), applied to the audience columns every
+ * those of the indicator store (access/indicator-visibility.ts), applied to the audience columns every
  * stored object carries: the ministry and the professional institutions read everything; a
  * provincial administration everything of its province; every organization TLP:CLEAR and
  * TLP:GREEN, and what it owns or answers for.
  */
+import { isInOrganizationCollection } from '../access/access.sql.js';
 import { forbidden } from '../../lib/problem.js';
 import { hasRole, isInstitution, isNationalRegulator, type Principal } from '../auth/principal.js';
 
@@ -19,7 +20,8 @@ export function canReadStixObject(p: Principal, o: StoredAudience): boolean {
   if (isNationalRegulator(p) || isInstitution(p)) return true;
   if (o.tlp === 'clear' || o.tlp === 'green') return true;
   if (p.orgKind === 'regulator_provincial' && o.province_code !== null && o.province_code === p.provinceCode) return true;
-  return o.owner_org_id === p.orgId || o.responsible_org_id === p.orgId;
+  // The organization collection's rule (access module): AMBER+STRICT and RED are not handed on.
+  return isInOrganizationCollection(p.orgId, o);
 }
 
 /** Importing STIX is intake (Art. 6): the same roles as submitting a report. */

@@ -23,7 +23,7 @@ import type { IndicatorRow } from '../indicators/indicators.repository.js';
 import { normalizeObservable } from '../indicators/normalize.js';
 import { reportsRepository, type ReportRow } from '../reports/reports.repository.js';
 import { isSubtypeOf, THREAT_CATEGORIES, type ThreatCategory } from '../reports/taxonomy.js';
-import { PERSONAL_INDICATOR_TYPES, RestrictedRead, restrictedFieldsRevealed } from '../sharing/confidentiality.js';
+import { PERSONAL_INDICATOR_TYPES, RestrictedRead, restrictedFieldsRevealed } from '../access/confidentiality.js';
 import { caseToStix, indicatorToStix, organizationToIdentity, toBundle } from './stix-export.js';
 import { extensionDefinition, platformIdentity } from './stix-extension.js';
 import { computeScoId } from './stix-ids.js';

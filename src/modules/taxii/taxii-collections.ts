@@ -10,8 +10,8 @@
  *    institutions; any organization may write into them (sharing with the platform is intake);
  *  - one per province (GB/T 2260): everything of that province, any TLP, for the ministry, the
  *    institutions and that province's administration (Art. 3);
- *  - one per organization (its id): what it shared and what it answers for (never TLP:RED
- *    addressed to it), read by it, the ministry and the institutions; written by it (its own
+ *  - one per organization (its id): what it shared and what it answers for up to TLP:AMBER
+ *    (never AMBER+STRICT or RED: the access module's rule), read by it, the ministry and the institutions; written by it (its own
  *    sharing) and by the ministry (addressed to it).
  * Writing needs the reporter, analyst or admin role, as submitting a report does.
  * Ids are fixed UUIDv5s (an organization's collection has the organization's id), so a client can

@@ -9,6 +9,7 @@
  * Snapshot tests of this SQL are in taxii.test.ts.
  */
 import { randomBytes } from 'node:crypto';
+import { stixOrganizationBranches } from '../access/access.sql.js';
 import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../../db/database.js';
 import type { CollectionAudience } from './taxii-collections.js';
@@ -51,8 +52,8 @@ function branches(a: CollectionAudience): RawBuilder<unknown>[] {
     case 'province':
       return [sql`o.province_code = ${a.province_code}`, definitions];
     case 'organization':
-      // TLP:RED names its individual recipients: never handed on just because an organization answers for it.
-      return [sql`o.owner_org_id = ${a.org_id}::uuid`, sql`o.responsible_org_id = ${a.org_id}::uuid AND o.tlp <> 'red'`, definitions];
+      // The access module's rule: AMBER+STRICT and RED are never handed on because an organization answers for them.
+      return [...stixOrganizationBranches(a.org_id), definitions];
   }
 }
 

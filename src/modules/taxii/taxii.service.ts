@@ -10,7 +10,7 @@ import type { DatabaseHandle } from '../../db/database.js';
 import { forbidden, notFound, validationFailed } from '../../lib/problem.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { isNationalRegulator, type Principal } from '../auth/principal.js';
-import { listProvince, RestrictedRead } from '../sharing/confidentiality.js';
+import { listProvince, RestrictedRead } from '../access/confidentiality.js';
 import type { StixAudience, StixService } from '../stix/stix.service.js';
 import {
   canReadCollection,
@@ -88,6 +88,10 @@ export class TaxiiService {
     };
   }
 
+  /**
+   * Refusals never reveal existence (docs/access.md): a collection the caller may neither read nor
+   * write (another organization's, another province's) is 404; one it may use another way is 403.
+   */
   private async resolve(id: string): Promise<CollectionDef> {
     const fixed = staticCollection(id);
     if (fixed) return fixed;
@@ -100,7 +104,7 @@ export class TaxiiService {
 
   private async readable(p: Principal, id: string): Promise<CollectionDef> {
     const c = await this.resolve(id);
-    if (!canReadCollection(p, c.audience)) throw forbidden('You may not read this collection');
+    if (!canReadCollection(p, c.audience)) throw refusal(p, c, 'You may not read this collection');
     return c;
   }
 
@@ -112,7 +116,7 @@ export class TaxiiService {
   async collection(p: Principal, id: string) {
     const c = await this.resolve(id);
     const view = presentCollection(p, c);
-    if (!view.can_read && !view.can_write) throw forbidden('You may not use this collection');
+    if (!view.can_read && !view.can_write) throw notFound('Collection');
     return view;
   }
 
@@ -217,7 +221,7 @@ export class TaxiiService {
   /** POST objects: stored and ingested at once; the status resource is complete when returned. */
   async addObjects(p: Principal, collectionId: string, envelope: unknown) {
     const c = await this.resolve(collectionId);
-    if (!canWriteCollection(p, c.audience)) throw forbidden('You may not write to this collection');
+    if (!canWriteCollection(p, c.audience)) throw refusal(p, c, 'You may not write to this collection');
     const objects = (envelope as { objects?: unknown } | null)?.objects;
     if (typeof envelope !== 'object' || envelope === null || Array.isArray(envelope) || !Array.isArray(objects)) {
       throw validationFailed('/objects', 'The body must be a TAXII envelope: {"objects": [...]}');
@@ -265,6 +269,8 @@ export class TaxiiService {
    */
   async deleteObject(p: Principal, collectionId: string, objectId: string, query: Record<string, unknown>): Promise<number> {
     const c = await this.resolve(collectionId);
+    // What the caller cannot read it cannot learn exists, through a DELETE either (issue 12 item 7).
+    if (!canReadCollection(p, c.audience)) throw canWriteCollection(p, c.audience) ? notFound('Object') : notFound('Collection');
     if (!canWriteCollection(p, c.audience)) throw forbidden('You may not delete from this collection');
     const f = filterOf(query, DELETE_PARAMS, 'all');
     const rows = await taxiiRepository.deletable(this.db, c.audience, objectId, f.versions, f.spec_versions);
@@ -279,3 +285,6 @@ export class TaxiiService {
   }
 }
 
+function refusal(p: Principal, c: CollectionDef, message: string) {
+  return canReadCollection(p, c.audience) || canWriteCollection(p, c.audience) ? forbidden(message) : notFound('Collection');
+}

@@ -286,10 +286,13 @@ describe(`TAXII 2.1 server (${dbLabel})`, () => {
     assert.equal((await get(ministry, objects)).statusCode, 200);
     assert.equal((await post(vendor, ids.public, [malware('not public')])).statusCode, 403);
     assert.equal((await post(ministry, ids.public, [malware('published', { object_marking_refs: [TLP2_MARKING_IDS.clear] })])).statusCode, 202);
-    assert.equal((await get(vendor, `${ROOT}/collections/${ids['province-440000']}/objects/`)).statusCode, 403);
-    assert.equal((await get(beijing, `${ROOT}/collections/${ids['province-440000']}/objects/`)).statusCode, 403);
-    assert.equal((await get(other, `${ROOT}/collections/${vendor.id}/objects/`)).statusCode, 403);
-    assert.equal((await post(other, vendor.id, [malware('into another org')])).statusCode, 403);
+    // A collection the principal may neither read nor write does not exist for it (404, never 403).
+    assert.equal((await get(vendor, `${ROOT}/collections/${ids['province-440000']}/objects/`)).statusCode, 404);
+    assert.equal((await get(beijing, `${ROOT}/collections/${ids['province-440000']}/objects/`)).statusCode, 404);
+    assert.equal((await get(other, `${ROOT}/collections/${vendor.id}/objects/`)).statusCode, 404);
+    assert.equal((await post(other, vendor.id, [malware('into another org')])).statusCode, 404);
+    const hidden = await h.app.inject({ method: 'DELETE', url: `${ROOT}/collections/${vendor.id}/objects/indicator--00000000-0000-4000-8000-000000000000/`, headers: { accept: TAXII, ...other.headers } });
+    assert.equal(hidden.statusCode, 404, hidden.body);
     assert.equal((await post(auditorOnly, ids['tlp-green'], [malware('auditors do not share')])).statusCode, 403);
 
     // Guangdong's administration reads everything of its province, at any TLP.
@@ -332,7 +335,7 @@ describe(`TAXII 2.1 server (${dbLabel})`, () => {
     const normalized = compiled.sql.replace(/\s+/g, ' ').trim();
     assert.equal(
       normalized,
-      'WITH k AS (SELECT seq, date_added FROM ((SELECT o.seq, o.date_added FROM stix_objects o WHERE o.owner_org_id = $1::uuid AND (o.date_added, o.seq) > ($2::timestamptz, $3::bigint) AND (NOT o.superseded) ORDER BY o.date_added, o.seq LIMIT $4) UNION (SELECT o.seq, o.date_added FROM stix_objects o WHERE o.responsible_org_id = $5::uuid AND o.tlp <> \'red\' AND (o.date_added, o.seq) > ($6::timestamptz, $7::bigint) AND (NOT o.superseded) ORDER BY o.date_added, o.seq LIMIT $8) UNION (SELECT o.seq, o.date_added FROM stix_objects o WHERE o.source = \'definition\' AND (o.date_added, o.seq) > ($9::timestamptz, $10::bigint) AND (NOT o.superseded) ORDER BY o.date_added, o.seq LIMIT $11)) u ORDER BY date_added, seq LIMIT $12) SELECT s.seq, s.id, s.type, to_char(s.date_added AT TIME ZONE \'UTC\', \'YYYY-MM-DD"T"HH24:MI:SS.US"Z"\') AS date_added, to_char(coalesce(s.version, s.date_added) AT TIME ZONE \'UTC\', \'YYYY-MM-DD"T"HH24:MI:SS.US"Z"\') AS version, s.tlp, s.json FROM k JOIN stix_objects s ON s.seq = k.seq ORDER BY k.date_added, k.seq',
+      'WITH k AS (SELECT seq, date_added FROM ((SELECT o.seq, o.date_added FROM stix_objects o WHERE o.owner_org_id = $1::uuid AND (o.date_added, o.seq) > ($2::timestamptz, $3::bigint) AND (NOT o.superseded) ORDER BY o.date_added, o.seq LIMIT $4) UNION (SELECT o.seq, o.date_added FROM stix_objects o WHERE o.responsible_org_id = $5::uuid AND o.tlp IN (\'clear\', \'green\', \'amber\') AND (o.date_added, o.seq) > ($6::timestamptz, $7::bigint) AND (NOT o.superseded) ORDER BY o.date_added, o.seq LIMIT $8) UNION (SELECT o.seq, o.date_added FROM stix_objects o WHERE o.source = \'definition\' AND (o.date_added, o.seq) > ($9::timestamptz, $10::bigint) AND (NOT o.superseded) ORDER BY o.date_added, o.seq LIMIT $11)) u ORDER BY date_added, seq LIMIT $12) SELECT s.seq, s.id, s.type, to_char(s.date_added AT TIME ZONE \'UTC\', \'YYYY-MM-DD"T"HH24:MI:SS.US"Z"\') AS date_added, to_char(coalesce(s.version, s.date_added) AT TIME ZONE \'UTC\', \'YYYY-MM-DD"T"HH24:MI:SS.US"Z"\') AS version, s.tlp, s.json FROM k JOIN stix_objects s ON s.seq = k.seq ORDER BY k.date_added, k.seq',
     );
     assert.doesNotMatch(normalized, /OFFSET/i);
   });

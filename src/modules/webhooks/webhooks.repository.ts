@@ -18,6 +18,12 @@ export interface DeliveryRow {
 }
 
 export const webhooksRepository = {
+  /** The province of the organization a webhook belongs to (who may read it depends on it). */
+  async orgProvince(db: Executor, orgId: string): Promise<{ province_code: string | null } | undefined> {
+    return db.selectFrom('organizations').select('province_code').where('id', '=', orgId).executeTakeFirst();
+  },
+
+
   async upsertEndpoint(tx: Executor, row: { org_id: string; url: string; secret_enc: string; enabled: boolean; updated_at: Date }): Promise<void> {
     await tx
       .insertInto('webhook_endpoints')

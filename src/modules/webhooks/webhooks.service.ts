@@ -11,6 +11,7 @@ import type { Clock } from '../../lib/clock.js';
 import { forbidden, validationFailed } from '../../lib/problem.js';
 import type { SecretBox } from '../../lib/secret-box.js';
 import type { AuditService } from '../audit/audit.service.js';
+import { inJurisdiction } from '../access/access.table.js';
 import { hasRole, isNationalRegulator, type Principal } from '../auth/principal.js';
 import { DELIVERY_HEADER, EVENT_HEADER, nextAttemptDelayMs, SIGNATURE_HEADER, signWebhook, TIMESTAMP_HEADER } from './webhook-signature.js';
 import { webhooksRepository } from './webhooks.repository.js';
@@ -55,6 +56,12 @@ export class WebhooksService {
     return rows.map((r) => r.event_id);
   }
 
+  /** A unit's webhook URL and delivery log: the unit, the ministry, its own province's administration (docs/access.md). */
+  private async assertCanRead(actor: Principal, orgId: string): Promise<void> {
+    const org = actor.orgId === orgId ? { province_code: actor.provinceCode } : await webhooksRepository.orgProvince(this.db, orgId);
+    assertCanManageWebhook(actor, orgId, true, org?.province_code ?? null);
+  }
+
   /**
    * Called by every workflow service once its transaction committed: starts deliveries, and runs
    * what else waits for a commit (the lookup index re-reading relisted indicators).
@@ -85,14 +92,14 @@ export class WebhooksService {
   }
 
   async getEndpoint(actor: Principal, orgId: string) {
-    assertCanManageWebhook(actor, orgId, true);
+    await this.assertCanRead(actor, orgId);
     const e = await webhooksRepository.endpoint(this.db, orgId);
     return e ? { org_id: e.org_id, url: e.url, enabled: e.enabled, updated_at: new Date(e.updated_at).toISOString() } : null;
   }
 
   /** The delivery log of an organization, newest first, with each attempt. */
   async deliveries(actor: Principal, orgId: string, limit = 50) {
-    assertCanManageWebhook(actor, orgId, true);
+    await this.assertCanRead(actor, orgId);
     const rows = await webhooksRepository.deliveries(this.db, orgId, limit);
     const attempts = await webhooksRepository.attempts(this.db, rows.map((r) => r.id));
     return rows.map((r) => ({
@@ -164,8 +171,9 @@ export class WebhooksService {
 }
 
 /** An organization's admin manages its own endpoint; regulators may read any delivery log. */
-export function assertCanManageWebhook(p: Principal, orgId: string, read = false): void {
+export function assertCanManageWebhook(p: Principal, orgId: string, read = false, orgProvince: string | null = null): void {
   if (p.orgId === orgId && hasRole(p, 'admin', ...(read ? (['handler'] as const) : []))) return;
-  if (read && (isNationalRegulator(p) || p.orgKind === 'regulator_provincial')) return;
+  // Issue 12 item 4: a provincial administration reads only its own province's units' webhooks.
+  if (read && (isNationalRegulator(p) || (p.orgKind === 'regulator_provincial' && inJurisdiction(p, orgProvince)))) return;
   throw forbidden(read ? 'Only the organization or a regulator sees its webhook deliveries' : 'Only an admin of the organization sets its webhook');
 }

@@ -9,8 +9,8 @@ import { notFound } from '../../../lib/problem.js';
 import type { AuditService } from '../../audit/audit.service.js';
 import { isInstitution, isNationalRegulator, type Principal } from '../../auth/principal.js';
 import { canSeeReport } from '../../reports/reports.policy.js';
-import { canSeeReporter } from '../../indicators/indicators.policy.js';
-import { isPersonalValue, listProvince, RestrictedRead } from '../confidentiality.js';
+import { canSeeReporter } from '../../access/indicator-visibility.js';
+import { isPersonalValue, listProvince, RestrictedRead } from '../../access/confidentiality.js';
 import { hashLines, manifestEntry, reportToMispEvent, type FeedReport } from './misp-feed.js';
 import { mispRepository, type FeedReportRow } from './misp.repository.js';
 
@@ -22,7 +22,7 @@ function visible(p: Principal, r: FeedReportRow): boolean {
 }
 
 function feedReport(p: Principal, r: FeedReportRow): FeedReport {
-  const named = r.disclose_reporter || canSeeReporter(p, { org_id: r.org_id, disclose_reporter: r.disclose_reporter });
+  const named = r.disclose_reporter || canSeeReporter(p, { org_id: r.org_id, disclose_reporter: r.disclose_reporter, province_code: r.province_code });
   return {
     id: r.id,
     title: r.title,

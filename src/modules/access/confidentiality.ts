@@ -9,7 +9,8 @@
  * request (docs/sharing.md lists the channels).
  */
 import type { AuditInput } from '../audit/audit.service.js';
-import { isInstitution, isRegulator, type Principal } from '../auth/principal.js';
+import type { Principal } from '../auth/principal.js';
+import { inJurisdiction } from './access.table.js';
 
 export type Classification = 'personal_information' | 'trade_secret';
 
@@ -50,13 +51,17 @@ export const PERSONAL_INDICATOR_TYPES: ReadonlySet<string> = new Set(['email', '
 export const REDACTED = '[redacted]';
 
 /**
- * Who is entitled to restricted fields: regulators (within their jurisdiction, which the caller has
- * already checked) and professional institutions always; the organization the record is about or
- * came from (its own data); nobody else, and never the public.
+ * Who is entitled to restricted fields (ACCESS_TABLE): the ministry and professional institutions
+ * always; a provincial administration only for a record of its own province (a province-less
+ * record — a victim's e-mail, phone or broadband account — is not in any province's reach); the
+ * organization the record is about or came from (its own data); nobody else, and never the public.
  */
-export function isEntitledToRestricted(p: Principal | null, owner: { org_ids?: readonly (string | null)[] } = {}): boolean {
+export function isEntitledToRestricted(
+  p: Principal | null,
+  owner: { org_ids?: readonly (string | null)[]; province_code?: string | null } = {},
+): boolean {
   if (!p) return false;
-  if (isRegulator(p) || isInstitution(p)) return true;
+  if (inJurisdiction(p, owner.province_code)) return true;
   return (owner.org_ids ?? []).some((id) => id !== null && id === p.orgId);
 }
 

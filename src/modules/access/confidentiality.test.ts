@@ -15,7 +15,7 @@ import {
   restrictedFieldsRevealed,
 } from './confidentiality.js';
 import { feedAudienceOf, isInFeed, policyAllows } from './feed-audience.js';
-import { releaseMachine } from './release-state.js';
+import { releaseMachine } from '../sharing/release-state.js';
 
 const principal = (orgKind: Principal['orgKind'], over: Partial<Principal> = {}): Principal => ({
   orgId: 'org-x',
@@ -79,10 +79,13 @@ describe('field classification and redaction (Art. 12)', () => {
     );
   });
 
-  test('entitlement: regulators, institutions and the owner; never the public or another unit', () => {
+  test('entitlement: regulators in their jurisdiction, institutions and the owner; never the public or another unit', () => {
     assert.equal(isEntitledToRestricted(null), false);
     assert.equal(isEntitledToRestricted(principal('regulator_national')), true);
-    assert.equal(isEntitledToRestricted(principal('regulator_provincial')), true);
+    assert.equal(isEntitledToRestricted(principal('regulator_provincial'), { province_code: '440000' }), true);
+    // Issue 12 item 1: a province-less record (a victim's e-mail) or another province's is not in its reach.
+    assert.equal(isEntitledToRestricted(principal('regulator_provincial')), false);
+    assert.equal(isEntitledToRestricted(principal('regulator_provincial'), { province_code: '110000' }), false);
     assert.equal(isEntitledToRestricted(principal('professional_institution')), true);
     assert.equal(isEntitledToRestricted(principal('internet_company'), { org_ids: ['org-x'] }), true);
     assert.equal(isEntitledToRestricted(principal('internet_company'), { org_ids: ['other', null] }), false);
@@ -127,7 +130,7 @@ describe('the audit entry of a restricted read (Art. 12)', () => {
   });
 });
 
-describe('feed audiences agree with indicators.policy.ts', () => {
+describe('feed audiences agree with indicator-visibility.ts', () => {
   const tlps = ['clear', 'green', 'amber', 'amber+strict', 'red'];
   const provinces = [null, '440000', '110000'];
   const orgs = [null, 'org-x', 'other'];

@@ -1,6 +1,6 @@
 /**
  * Who a feed or an export is for, pure (Art. 12, TLP 2.0). A feed carries exactly what
- * indicators.policy.ts lets the requesting organization see, and nothing else: the SQL filter that
+ * indicator-visibility.ts lets the requesting organization see, and nothing else: the SQL filter that
  * sharing.repository.ts builds from a FeedAudience is the same rule written for the database, and
  * feed-audience.test.ts checks the two agree on every combination of facts.
  *
@@ -15,7 +15,7 @@
  * export formats carry only blocklistable types (export-stream.ts EXPORT_INDICATOR_TYPES).
  */
 import { isInstitution, isNationalRegulator, type Principal } from '../auth/principal.js';
-import { indicatorVisibility, type VisibilityFacts } from '../indicators/indicators.policy.js';
+import { indicatorVisibility, type VisibilityFacts } from './indicator-visibility.js';
 
 export type FeedAudience =
   | { kind: 'all' }
