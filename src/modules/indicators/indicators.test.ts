@@ -121,12 +121,12 @@ describe(`indicator store and lookups (${dbLabel})`, () => {
   test('the index follows writes of another process (polling the safe watermark)', async () => {
     if (h.c.handle.kind !== 'postgres') return; // PGlite has one process by construction
     const name = `poll-${stamp}.example-threat.com`;
-    const before = h.c.indicators.index.get('domain', name);
+    const before = (await h.c.indicators.find('domain', name));
     assert.equal(before, undefined);
     // Write directly, as another server process would, then poll.
     await h.c.handle.db.insertInto('indicators').values({ type: 'domain', value: name, category: 'malicious_resource', subtype: 'other', first_seen: new Date(), last_seen: new Date(), hash_algorithm: null, province_code: null, operator: null, responsible_org_id: null, valid_until: null, tlp: 'clear' }).execute();
     await h.c.indicators.pollOnce();
-    assert.equal(h.c.indicators.index.get('domain', name)?.tlp, 'clear');
+    assert.equal((await h.c.indicators.find('domain', name))?.tlp, 'clear');
   });
 
   test('search pages by keyset and filters by type', async () => {
