@@ -593,18 +593,18 @@ export class StixService {
    */
   startSyncing(intervalMs = 1000): void {
     if (this.timer) return;
-    this.timer = setInterval(() => void this.catchUp().catch(() => undefined), intervalMs);
+    this.timer = setInterval(() => void this.catchUp(true).catch(() => undefined), intervalMs);
     this.timer.unref();
   }
 
-  /** Syncs in bounded batches until the derivation is complete (or the syncing was stopped). */
-  async catchUp(): Promise<void> {
+  /** Syncs in bounded batches until the derivation is complete (in the background: or stopSyncing was called). */
+  async catchUp(background = false): Promise<void> {
     if (this.catchingUp) return;
     this.catchingUp = true;
     try {
       for (;;) {
         const r = await this.sync({ maxIndicators: SYNC_BATCH });
-        if (r.complete) return;
+        if (r.complete || (background && this.timer === null)) return;
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
     } finally {
