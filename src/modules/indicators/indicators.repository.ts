@@ -234,12 +234,6 @@ export const indicatorsRepository = {
     return r.rows.map(fixIndicator);
   },
 
-  /** Keyset page by id. */
-  async pageById(db: Executor, afterId: number, limit: number): Promise<IndicatorRow[]> {
-    const rows = await db.selectFrom('indicators').selectAll().where('id', '>', afterId).orderBy('id').limit(limit).execute();
-    return rows.map(fixIndicator);
-  },
-
   /**
    * Rows changed at or after a time (the writer's transaction start), keyset by (updated_at, id).
    * The cursor's time travels as text: PostgreSQL keeps microseconds, a JS Date only milliseconds,
