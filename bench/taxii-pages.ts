@@ -47,6 +47,7 @@ function indicatorSource(i: number): IndicatorSource {
   return {
     id: i + 1,
     type: 'ipv4',
+    listing: 'confirmed',
     value: `${1 + ((i >>> 16) % 200)}.${(i >>> 8) & 255}.${i & 255}.${(i * 7) % 250}`,
     hash_algorithm: null,
     category: 'malicious_resource',

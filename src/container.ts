@@ -10,6 +10,7 @@ import { AuditService } from './modules/audit/audit.service.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import { SessionsService } from './modules/auth/sessions.service.js';
 import { IndicatorsService } from './modules/indicators/indicators.service.js';
+import { ListingService } from './modules/indicators/listing.service.js';
 import { OrgsService } from './modules/orgs/orgs.service.js';
 import { EvidenceService } from './modules/reports/evidence.service.js';
 import { createWorkflow, type Workflow } from './workflow.js';
@@ -26,6 +27,8 @@ export interface Container {
   auth: AuthService;
   orgs: OrgsService;
   indicators: IndicatorsService;
+  /** Whether each indicator is in force as a blocking order, following its cases and notices. */
+  listing: ListingService;
   reports: ReportsService;
   imports: ImportsService;
   evidence: EvidenceService;
@@ -55,7 +58,8 @@ export async function createContainer(config: Config, options: { handle?: Databa
   const reports = new ReportsService(db, audit, indicators);
   const imports = new ImportsService(handle, audit, indicators, reports);
   const evidence = new EvidenceService(db, audit);
-  const workflow = createWorkflow({ db, audit, orgs, indicators, reports, dataDir: config.dataDir, publicUrl: config.publicUrl });
+  const listing = new ListingService(db);
+  const workflow = createWorkflow({ db, audit, orgs, indicators, listing, reports, dataDir: config.dataDir, publicUrl: config.publicUrl });
   const sessions = new SessionsService(db, audit, auth);
 
   const interop = createInterop({ config, handle, audit, indicators });
@@ -79,6 +83,7 @@ export async function createContainer(config: Config, options: { handle?: Databa
     auth,
     orgs,
     indicators,
+    listing,
     reports,
     imports,
     evidence,

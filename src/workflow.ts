@@ -17,6 +17,7 @@ import { EnforcementService } from './modules/enforcement/enforcement.service.js
 import { identificationRoutes } from './modules/identification/identification.routes.js';
 import { IdentificationService } from './modules/identification/identification.service.js';
 import type { IndicatorsService } from './modules/indicators/indicators.service.js';
+import type { ListingService } from './modules/indicators/listing.service.js';
 import { noticesRoutes } from './modules/notices/notices.routes.js';
 import { NoticesService } from './modules/notices/notices.service.js';
 import type { OrgsService } from './modules/orgs/orgs.service.js';
@@ -43,7 +44,7 @@ export interface Workflow {
 }
 
 export function createWorkflow(
-  deps: { db: Db; audit: AuditService; orgs: OrgsService; indicators: IndicatorsService; reports: ReportsService; dataDir: string; publicUrl: string },
+  deps: { db: Db; audit: AuditService; orgs: OrgsService; indicators: IndicatorsService; listing: ListingService; reports: ReportsService; dataDir: string; publicUrl: string },
   options: { env?: NodeJS.ProcessEnv; clock?: Clock } = {},
 ): Workflow {
   const env = options.env ?? process.env;
@@ -61,8 +62,16 @@ export function createWorkflow(
   cases.notices = notices;
   notices.hooks.onSettled = cases.closeIfSettled;
   notices.hooks.onOverdue = enforcement.openForOverdue;
+  // Escalation does not end a notice for its case: an overdue notice still owes a result, and a
+  // late one waits for verification on it (issue 11). The case closes when that result is verified.
   enforcement.onSettled = cases.closeIfSettled;
+  // An indicator's listing follows its case and the notices in force (listing.ts).
+  notices.hooks.onStateChanged = deps.listing.onNoticeChanged;
+  deps.listing.onRelisted.push((ids) => deps.indicators.markStale(ids));
+  webhooks.onCommitted.push(() => deps.indicators.refreshStale());
+  cases.onCaseChanged.push(async (tx, caseId, change) => (change ? deps.listing.onCaseTransition(tx, caseId, change.from, change.to) : undefined));
   deps.reports.intakeHooks.push(cases.onIntake);
+  deps.reports.intakeHooks.push((tx, report, ids) => deps.listing.onIntake(tx, report, ids));
   const scheduler = new Scheduler(notices, webhooks, config.sweepIntervalMs);
   return { config, clock, webhooks, cases, decisions, notices, enforcement, appeals, stats, scheduler };
 }

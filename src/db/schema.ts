@@ -34,6 +34,8 @@ export interface OrganizationsTable {
   contacts: Json<Contact[]>;
   is_cii: Generated<boolean>;
   is_party_government: Generated<boolean>;
+  /** A regulator trusts this unit's reports for provisional listing before identification (migration 0015). */
+  provisional_listing: Generated<boolean>;
   superior_org_id: string | null;
   categories: Generated<string[]>;
   status: Generated<string>;
@@ -135,8 +137,17 @@ export interface IndicatorsTable {
   operator: string | null;
   responsible_org_id: string | null;
   excluded: Generated<boolean>;
+  /** Why the value is or is not in force as a blocking order (indicators/listing.ts, migration 0015). */
+  listing: Generated<string>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
+}
+
+/** What each noticed unit is ordered to block while the notice is in force (migration 0015). */
+export interface NoticeOrdersTable {
+  notice_id: string;
+  org_id: string;
+  indicator_id: number;
 }
 
 export interface SightingsTable {
@@ -265,6 +276,7 @@ export interface Database extends WorkflowTables {
   sightings: SightingsTable;
   sighting_rows: SightingsTable;
   sighting_ranges: SightingRangesTable;
+  notice_orders: NoticeOrdersTable;
   imports: ImportsTable;
   audit_events: AuditEventsTable;
   audit_head: AuditHeadTable;

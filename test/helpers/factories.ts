@@ -24,7 +24,16 @@ export interface TestOrg {
 export async function makeOrg(
   c: Container,
   kind: OrgKind,
-  opts: { province_code?: string | null; roles?: Role[]; scopes?: { kind: 'cidr' | 'asn' | 'domain_suffix' | 'service'; value: string }[]; operator?: string; name?: string; is_cii?: boolean } = {},
+  opts: {
+    province_code?: string | null;
+    roles?: Role[];
+    scopes?: { kind: 'cidr' | 'asn' | 'domain_suffix' | 'service'; value: string }[];
+    operator?: string;
+    name?: string;
+    is_cii?: boolean;
+    /** Trusted by a regulator for provisional listing: its reports are blocking before identification (indicators/listing.ts). */
+    trusted_reporter?: boolean;
+  } = {},
 ): Promise<TestOrg> {
   const province_code = opts.province_code === undefined ? (kind === 'regulator_national' || kind === 'professional_institution' ? null : '440000') : opts.province_code;
   const org = await c.orgs.create(null, {
@@ -41,6 +50,7 @@ export async function makeOrg(
   });
   const roles: Role[] = opts.roles ?? ['admin', 'analyst', 'reporter', 'handler', 'auditor'];
   const t = await c.auth.createToken(null, { org_id: org.id, name: 'test', roles });
+  if (opts.trusted_reporter) await c.handle.db.transaction().execute((tx) => c.listing.setTrustedReporter(tx, org.id, true));
   await c.refreshDirectory();
   return { id: org.id, token: t.token, kind, province_code, headers: { authorization: `Bearer ${t.token}` } };
 }

@@ -191,6 +191,23 @@ export const LEGAL_CITATIONS = {
   },
 } as const satisfies Record<string, CitationEntry>;
 export type LegalRef = keyof typeof LEGAL_CITATIONS;
+
+/**
+ * The statement of remedies an administrative penalty decision must carry (行政处罚法 Art. 44 and
+ * 59: the decision states the ways and time limits to apply for reconsideration or to sue):
+ * administrative reconsideration within 60 days of receipt (行政复议法, 2023 revision, Art. 20),
+ * or an action before a people's court within six months (行政诉讼法 Art. 46). Kept here, with
+ * the other legal texts, so a correction is made once.
+ */
+export const PENALTY_REMEDIES = {
+  reconsideration_days: 60,
+  litigation_months: 6,
+  statement: {
+    zh: '如不服本决定，可以自收到本决定书之日起六十日内依照《中华人民共和国行政复议法》第二十条申请行政复议，或者自收到本决定书之日起六个月内依照《中华人民共和国行政诉讼法》第四十六条向人民法院提起行政诉讼。行政复议和行政诉讼期间，本决定不停止执行，法律另有规定的除外。',
+    en: 'If you do not accept this decision, you may apply for administrative reconsideration within 60 days of receiving it (Administrative Reconsideration Law of the PRC, Art. 20), or bring an administrative action before a people\u2019s court within six months of receiving it (Administrative Litigation Law of the PRC, Art. 46). The decision is not suspended during reconsideration or litigation, except as the law provides.',
+  },
+  confirmed: false,
+} as const;
 export const LEGAL_REFS = Object.keys(LEGAL_CITATIONS) as LegalRef[];
 
 export function isLegalRef(value: unknown): value is LegalRef {

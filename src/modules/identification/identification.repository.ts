@@ -99,11 +99,13 @@ export const identificationRepository = {
    */
   async list(
     db: Executor,
-    f: { state?: string; province_code?: string; assigned_org_id?: string; reporting_org_id?: string; category?: string; sort: CaseSort; order: 'asc' | 'desc'; after?: { key: string; id: string }; limit: number },
+    f: { state?: string; states?: readonly string[]; report_id?: string; province_code?: string; assigned_org_id?: string; reporting_org_id?: string; category?: string; sort: CaseSort; order: 'asc' | 'desc'; after?: { key: string; id: string }; limit: number },
   ): Promise<Array<CaseRow & { sort_key: string }>> {
     const by = CASE_SORT_KEYS[f.sort];
     let q = db.selectFrom('threat_cases').selectAll().select(sql<string>`${by.text ?? by.expr}::text`.as('sort_key'));
     if (f.state) q = q.where('state', '=', f.state);
+    if (f.states) q = q.where('state', 'in', [...f.states]);
+    if (f.report_id) q = q.where('id', 'in', db.selectFrom('case_reports').select('case_id').where('report_id', '=', f.report_id));
     if (f.province_code) q = q.where('province_code', '=', f.province_code);
     if (f.assigned_org_id) q = q.where('assigned_org_id', '=', f.assigned_org_id);
     if (f.category) q = q.where('category', '=', f.category);

@@ -32,7 +32,12 @@ export const CaseListQuery = Type.Object(
     state: Type.Optional(Type.Enum([...CASE_STATES])),
     province_code: Type.Optional(Type.String({ pattern: '^[0-9]{6}$' })),
     category: Type.Optional(Type.String()),
-    queue: Type.Optional(Type.Boolean({ description: 'Institutions: only cases assigned to you and awaiting your verdict' })),
+    queue: Type.Optional(
+      Type.Boolean({
+        description: 'Only cases that wait for identification (open, identifying, more_info_needed); for an institution, only those assigned to it',
+      }),
+    ),
+    report_id: Type.Optional(Type.String({ format: 'uuid', description: 'Only the case(s) this report opened or joined' })),
     sort: Type.Optional(
       Type.Enum(['opened_at', 'state', 'severity', 'province_code'], {
         default: 'opened_at',

@@ -25,6 +25,9 @@ import { assertCanAssign, assertCanIdentify, assertCanProvideInfo, canSeeCase } 
 import { identificationRepository, type CaseRow, type IdentificationRow } from './identification.repository.js';
 import type { CaseListQuery, IdentificationInput, InformationInput } from './identification.schema.js';
 
+/** The states of a case that waits for identification: what the queue lists. */
+export const QUEUE_STATES: readonly CaseState[] = ['open', 'identifying', 'more_info_needed'];
+
 /** Most indicators of one case published with it (a bulk import's case can hold many more). */
 const CASE_INDICATOR_CAP = 10_000;
 
@@ -53,7 +56,7 @@ export function presentCase(p: Principal | null, c: CaseRow) {
 }
 
 /** Called inside the transaction of every case transition, after the new state is written. */
-export type CaseChangedHook = (tx: Executor, caseId: string) => Promise<void>;
+export type CaseChangedHook = (tx: Executor, caseId: string, change?: { from: CaseState; to: CaseState }) => Promise<void>;
 
 export class IdentificationService {
   notices: NoticesService | null = null;
@@ -204,7 +207,7 @@ export class IdentificationService {
     const limit = q.limit ?? 50;
     const sort = q.sort ?? 'opened_at';
     const order = q.order ?? 'desc';
-    const f: Parameters<typeof identificationRepository.list>[1] = { state: q.state, category: q.category, sort, order, limit };
+    const f: Parameters<typeof identificationRepository.list>[1] = { state: q.state, category: q.category, report_id: q.report_id, sort, order, limit };
     if (q.before) {
       f.after = decodeCursor(q.before, sort, order);
       if (!identificationRepository.validSortKey(sort, f.after.key)) throw validationFailed('/before', 'The cursor is not one this server issued');
@@ -215,7 +218,11 @@ export class IdentificationService {
       f.province_code = pf;
     } else if (isRegulator(actor) || isInstitution(actor)) f.province_code = q.province_code;
     else f.reporting_org_id = actor.orgId;
-    if (q.queue && isInstitution(actor)) f.assigned_org_id = actor.orgId;
+    if (q.queue) {
+      // The identification queue holds only what waits for a verdict (Art. 7), never closed cases.
+      f.states = QUEUE_STATES;
+      if (isInstitution(actor)) f.assigned_org_id = actor.orgId;
+    }
     const rows = await identificationRepository.list(this.db, f);
     const last = rows[rows.length - 1];
     const items = rows.map((c) => presentCase(actor, c));
@@ -242,7 +249,7 @@ export class IdentificationService {
     const full = { ...patch, state: to, updated_at: now };
     await identificationRepository.update(tx, c.id, full);
     await this.audit.record(tx, actor, { action: `case.${event}`, object_type: 'case', object_id: c.id, province_code: c.province_code, data: { from: c.state, to, ...data } });
-    for (const hook of this.onCaseChanged) await hook(tx, c.id);
+    for (const hook of this.onCaseChanged) await hook(tx, c.id, { from: c.state as CaseState, to });
     return { ...c, ...full };
   }
 
@@ -339,7 +346,9 @@ export class IdentificationService {
     const c = await identificationRepository.get(tx, caseId, true);
     if (!c || c.state !== 'handling' || !this.notices) return;
     const fresh = (await this.notices.ofCase(caseId, tx)).filter((n) => n.kind === 'handling_notice');
-    const ended = fresh.every((n) => n.state === 'verified' || n.state === 'withdrawn' || n.state === 'overdue' || (!n.requires_result && n.state !== 'phone_notified'));
+    // An overdue notice still owes a result (a late one is accepted and verified): escalating it to
+    // enforcement does not end it for the case.
+    const ended = fresh.every((n) => n.state === 'verified' || n.state === 'withdrawn' || (!n.requires_result && n.state !== 'phone_notified' && n.state !== 'overdue'));
     if (ended && fresh.length) await this.transitionInTx(tx, actor, c, 'close', { closed_at: this.clock.now() });
   };
 }

@@ -29,6 +29,8 @@ export interface IndexedIndicator {
   operator: string | null;
   responsible_org_id: string | null;
   excluded: boolean;
+  /** listing.ts: in force as a blocking order, and why. */
+  listing: string;
 }
 
 /** Few distinct values repeat a million times: keep one copy of each. */
@@ -59,6 +61,7 @@ export function entryOf(r: IndicatorRow): IndexedIndicator {
     operator: intern(r.operator),
     responsible_org_id: intern(r.responsible_org_id),
     excluded: r.excluded,
+    listing: intern(r.listing ?? 'reported'),
   };
 }
 

@@ -1,4 +1,5 @@
 /** Indicator rows and index entries → API output. */
+import { isBlocking } from './listing.js';
 import type { IndexedIndicator } from './indicator-index.js';
 import type { IndicatorSummary } from './indicators.schema.js';
 
@@ -33,5 +34,7 @@ export function presentIndicator(i: IndexedIndicator): IndicatorSummary {
     sighting_count: i.sighting_count,
     valid_until: i.valid_until === null ? null : iso(i.valid_until),
     excluded: i.excluded,
+    listing: i.listing as IndicatorSummary['listing'],
+    blocking: isBlocking(i),
   };
 }

@@ -39,6 +39,8 @@ export interface IndicatorRow {
   operator: string | null;
   responsible_org_id: string | null;
   excluded: boolean;
+  /** listing.ts (migration 0015). */
+  listing: string;
   created_at: Date;
   updated_at: Date;
 }

@@ -25,6 +25,11 @@ export const IndicatorSummary = Type.Object({
   sighting_count: Type.Integer(),
   valid_until: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   excluded: Type.Boolean({ description: 'Matches the exclusion list: kept out of blocklists until a regulator decides' }),
+  listing: Type.Union(
+    [Type.Literal('reported'), Type.Literal('provisional'), Type.Literal('confirmed'), Type.Literal('ordered'), Type.Literal('lifted')],
+    { description: 'Why the value is or is not in force as a blocking order: reported (not identified yet), provisional (a trusted reporter), confirmed (identified), ordered (a notice in force), lifted (rejected or withdrawn on appeal)' },
+  ),
+  blocking: Type.Boolean({ description: 'Whether the value is in blocking exports now: listing confirmed, ordered or provisional; active; not excluded; not expired' }),
 });
 export type IndicatorSummary = Static<typeof IndicatorSummary>;
 

@@ -107,6 +107,9 @@ function sortedByKey<T extends { type: string; value: string }>(rows: T[]): T[] 
 }
 
 
+/** Most ids waiting to be re-read; past it, the poll (PostgreSQL) or the next load catches up. */
+const STALE_LIMIT = 2_000_000;
+
 let sharedIpEnricher: IpEnricher | null = null;
 function ipEnricher(): IpEnricher {
   sharedIpEnricher ??= createIpEnricher();
@@ -119,6 +122,8 @@ export class IndicatorsService {
   private exclusions = new Set<string>();
   private watermark: string | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
+  private readonly stale = new Set<number>();
+  private refreshing = false;
   private polling = false;
 
   /** Reads of restricted indicators are audited (Art. 12); without it (tools, benchmarks) nothing is. */
@@ -308,7 +313,38 @@ export class IndicatorsService {
   /** Makes committed changes visible to lookups in this process at once. */
   publish(rows: IndicatorRow[]): void {
     this.index.apply(rows);
+    this.refreshStale();
     this.rebuildIfFull();
+  }
+
+  /**
+   * Rows a set operation changed inside a transaction (listing.ts relists them at a case
+   * transition): their cached entries are re-read once the transaction committed (`refreshStale`,
+   * which the services call after commit), and a lookup of one of them before then reads it from
+   * the database, so no answer is older than the last commit. PGlite has no poll: this is how its
+   * cache follows.
+   */
+  markStale(ids: Iterable<number>): void {
+    for (const id of ids) if (this.stale.size < STALE_LIMIT) this.stale.add(id);
+  }
+
+  /** Re-reads the stale rows into the index, in the background (idempotent; ids stay stale until applied). */
+  refreshStale(): void {
+    if (this.stale.size === 0 || this.refreshing) return;
+    this.refreshing = true;
+    void (async () => {
+      try {
+        while (this.stale.size > 0) {
+          const ids = [...this.stale].slice(0, 10_000);
+          this.index.apply(await indicatorsRepository.byIds(this.db, ids));
+          for (const id of ids) this.stale.delete(id);
+        }
+      } catch {
+        // the next call tries again; lookups of stale ids read the database meanwhile
+      } finally {
+        this.refreshing = false;
+      }
+    })();
   }
 
   /** The same for what ingestBulk wrote: merged rows as read back, new values as written. */
@@ -419,7 +455,7 @@ export class IndicatorsService {
       results[i] = { query: raw, type: n.type, value: n.value, known: false };
       if (!this.index.mightContain(n.type, n.value)) continue;
       const cached = this.index.cachedEntry(n.type, n.value);
-      if (cached !== undefined) hits[i] = cached;
+      if (cached !== undefined && !this.stale.has(cached.id)) hits[i] = cached;
       else asked.push({ i, type: n.type, value: n.value });
     }
     for (let s = 0; s < asked.length; s += LOOKUP_BATCH) {
@@ -449,7 +485,7 @@ export class IndicatorsService {
   async find(type: string, value: string): Promise<IndexedIndicator | undefined> {
     if (!this.index.mightContain(type, value)) return undefined;
     const cached = this.index.cachedEntry(type, value);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined && !this.stale.has(cached.id)) return cached;
     const row = await indicatorsRepository.getByValue(this.db, type, value);
     if (row === undefined) return undefined;
     const e = entryOf(row);

@@ -69,6 +69,8 @@ describe('buildNoticeDocument', () => {
       phone_notified_at: '2026-01-05T01:30:00.000Z',
       references: null,
       reasons: null,
+      threat: null,
+      remedies: null,
       penalty: null,
     });
   });
@@ -88,6 +90,41 @@ describe('buildNoticeDocument', () => {
     assert.deepEqual(d.penalty, {
       provision: 'csl_2016_art59', tier: 'refusal_or_harm', kind: 'fine', conduct_date: '2025-06-01', is_cii: false, currency: 'CNY', unit_amount: 50_000, person_amount: 10_000, person_name: '张三',
     });
+  });
+
+  test('a penalty decision states the remedies and their time limits; its overdue notice is not called withdrawn', () => {
+    const d = buildNoticeDocument({
+      ...base,
+      kind: 'penalty_decision',
+      measure: null,
+      targets: [],
+      deadline: null,
+      emergency: false,
+      phone_notified_at: null,
+      references: { notice_id: 'N-9', version: 1 },
+      penalty: { provision: 'csl_2016_art59', tier: 'refusal_or_harm', kind: 'fine', conduct_date: '2025-06-01', unit_amount: 50_000, person_amount: 0 },
+    });
+    assert.match(d.remedies?.zh ?? '', /六十日内.*行政复议.*六个月内.*行政诉讼/);
+    assert.match(d.remedies?.en ?? '', /reconsideration within 60 days.*within six months/);
+    const html = renderNoticeHtml({ document: d, signature: { alg: 'Ed25519', key_id: 'k', value: 'AA' } } as never, 'zh', { public_keys_url: 'http://127.0.0.1:8080/.well-known/threatshare-keys.json' });
+    assert.match(html, /所涉逾期未处置的通知/);
+    assert.doesNotMatch(html, /所撤销的通知/);
+    assert.match(html, /救济途径和期限/);
+    // The command printed on the page works as printed: it names the keys.
+    assert.match(html, /threatshare notice verify notice\.html --keys http:\/\/127\.0\.0\.1:8080\/\.well-known\/threatshare-keys\.json/);
+    const handling = buildNoticeDocument(base);
+    assert.equal(handling.remedies, null);
+  });
+
+  test('a handling notice names its threat: category and sub-type with labels, title, severity', () => {
+    const d = buildNoticeDocument({ ...base, reasons: '经认定为僵尸网络控制端', threat: { category: 'malicious_resource', subtype: 'botnet_c2', title: 'Mirai C2', severity: 'major' } });
+    assert.deepEqual(d.threat, { category: 'malicious_resource', subtype: 'botnet_c2', label: { zh: '恶意网络资源 · 僵尸网络控制端', en: 'Malicious network resource · Botnet controller' }, title: 'Mirai C2', severity: 'major' });
+    assert.equal(d.reasons, '经认定为僵尸网络控制端');
+    const html = renderNoticeHtml({ document: d, signature: { alg: 'Ed25519', key_id: 'k', value: 'AA' } } as never, 'zh');
+    assert.match(html, /僵尸网络控制端/);
+    assert.match(html, /Mirai C2/);
+    assert.match(html, /经认定为僵尸网络控制端/);
+    assert.throws(() => buildNoticeDocument({ ...base, threat: { category: 'malicious_resource', subtype: 'nope', title: 't' } }), (e: { field?: string }) => e.field === '/threat');
   });
 
   test('a withdrawal names what it withdraws and cites Art. 10', () => {

@@ -23,6 +23,7 @@ import { MEASURES, type MeasureCode } from '../decisions/measures.js';
 import {
   LEGAL_CITATIONS,
   PENALTY_PROVISIONS,
+  PENALTY_REMEDIES,
   PENALTY_TIERS,
   formatCitation,
   isLegalRef,
@@ -33,6 +34,7 @@ import {
   type PenaltyTier,
 } from '../enforcement/legal-basis.js';
 import { validationFailed } from '../../lib/problem.js';
+import { CATEGORY_CODES, THREAT_CATEGORIES, isSubtypeOf, type ThreatCategory } from '../reports/taxonomy.js';
 
 export const NOTICE_DOCUMENT_SCHEMA = 'threatshare.notice/1';
 export const NOTICE_KINDS = ['handling_notice', 'penalty_decision', 'withdrawal', 'restoration'] as const;
@@ -67,6 +69,19 @@ export interface NoticeDocument {
   /** Withdrawal and restoration: the notice they withdraw. */
   references: { notice_id: string; version: number } | null;
   reasons: string | null;
+  /**
+   * The threat the notice is about (a handling notice): Article 2 category and sub-type with their
+   * labels, the case's title and severity, so the unit knows what it is ordered to act on.
+   */
+  threat: {
+    category: string;
+    subtype: string;
+    label: { zh: string; en: string };
+    title: string;
+    severity: string | null;
+  } | null;
+  /** A penalty decision: the ways and time limits of review (PENALTY_REMEDIES). */
+  remedies: { zh: string; en: string } | null;
   penalty: {
     provision: PenaltyProvisionCode;
     tier: PenaltyTier;
@@ -97,6 +112,7 @@ export interface NoticeDocumentInput {
   phone_notified_at?: Date | null;
   references?: { notice_id: string; version: number } | null;
   reasons?: string | null;
+  threat?: { category: string; subtype: string; title: string; severity?: string | null } | null;
   penalty?: {
     provision: string;
     tier: string;
@@ -219,7 +235,23 @@ export function buildNoticeDocument(input: NoticeDocumentInput): NoticeDocument 
     phone_notified_at,
     references: input.references ? { notice_id: input.references.notice_id, version: input.references.version } : null,
     reasons: input.reasons ?? null,
+    threat: input.threat ? threatOf(input.threat) : null,
+    remedies: input.kind === 'penalty_decision' ? { zh: PENALTY_REMEDIES.statement.zh, en: PENALTY_REMEDIES.statement.en } : null,
     penalty,
+  };
+}
+
+function threatOf(t: { category: string; subtype: string; title: string; severity?: string | null }): NonNullable<NoticeDocument['threat']> {
+  const code = t.category as ThreatCategory;
+  if (!CATEGORY_CODES.includes(code) || !isSubtypeOf(code, t.subtype)) throw validationFailed('/threat', `unknown category and sub-type "${t.category}/${t.subtype}"`);
+  const category = THREAT_CATEGORIES[code];
+  const sub = (category.subtypes as Record<string, { zh: string; en: string }>)[t.subtype];
+  return {
+    category: t.category,
+    subtype: t.subtype,
+    label: { zh: `${category.label.zh} · ${sub.zh}`, en: `${category.label.en} · ${sub.en}` },
+    title: t.title,
+    severity: t.severity ?? null,
   };
 }
 
@@ -361,7 +393,9 @@ const L = {
     titles: { handling_notice: '网络安全威胁处置通知', penalty_decision: '行政处罚决定书', withdrawal: '撤销通知', restoration: '恢复通知' },
     notice_id: '通知编号', version: '版本', issued_at: '签发时间', issuer: '签发单位', recipient: '接收单位', case_ref: '关联案件',
     decision: '处置决定', measure: '处置措施', targets: '处置对象', type: '类型', value: '值', legal_basis: '法律依据', deadline: '处置时限',
-    none: '无', emergency: '紧急', yes: '是', no: '否', phone_notified_at: '电话通知时间', references: '所撤销的通知', reasons: '理由',
+    none: '无', emergency: '紧急', yes: '是', no: '否', phone_notified_at: '电话通知时间', references: '所撤销的通知', references_overdue: '所涉逾期未处置的通知', reasons: '理由',
+    threat: '威胁类别', threat_title: '威胁', severity: '事件级别', remedies: '救济途径和期限',
+    severities: { general: '一般', relatively_major: '较大', major: '重大', particularly_major: '特别重大' },
     penalty: '处罚', provision: '条款', tier: '情节', kind: '处罚种类', conduct_date: '违法行为发生日期', cii: '关键信息基础设施运营者',
     unit_amount: '对单位罚款', person_amount: '对直接负责的主管人员罚款', person_name: '直接负责的主管人员',
     signature: '电子签名', alg: '算法', key_id: '密钥编号', key_fingerprint: '公钥指纹', sig_fingerprint: '签名指纹', digest: '文档摘要（规范化JSON的SHA-256）', sig_value: '签名值',
@@ -375,7 +409,9 @@ const L = {
     titles: { handling_notice: 'Cyber security threat handling notice', penalty_decision: 'Administrative penalty decision', withdrawal: 'Withdrawal notice', restoration: 'Restoration notice' },
     notice_id: 'Notice no.', version: 'Version', issued_at: 'Issued at', issuer: 'Issued by', recipient: 'To', case_ref: 'Case',
     decision: 'decision', measure: 'Measure', targets: 'Targets', type: 'Type', value: 'Value', legal_basis: 'Legal basis', deadline: 'Deadline',
-    none: 'none', emergency: 'Emergency', yes: 'yes', no: 'no', phone_notified_at: 'Notified by phone at', references: 'Withdraws notice', reasons: 'Reasons',
+    none: 'none', emergency: 'Emergency', yes: 'yes', no: 'no', phone_notified_at: 'Notified by phone at', references: 'Withdraws notice', references_overdue: 'Overdue notice concerned', reasons: 'Reasons',
+    threat: 'Threat category', threat_title: 'Threat', severity: 'Severity', remedies: 'Remedies and time limits',
+    severities: { general: 'General', relatively_major: 'Relatively major', major: 'Major', particularly_major: 'Particularly major' },
     penalty: 'Penalty', provision: 'Provision', tier: 'Circumstances', kind: 'Kind', conduct_date: 'Date of the conduct', cii: 'Critical information infrastructure operator',
     unit_amount: 'Fine on the unit', person_amount: 'Fine on the person directly responsible', person_name: 'Person directly responsible',
     signature: 'Electronic signature', alg: 'Algorithm', key_id: 'Key id', key_fingerprint: 'Public key fingerprint', sig_fingerprint: 'Signature fingerprint', digest: 'Document digest (SHA-256 of the canonical JSON)', sig_value: 'Signature value',
@@ -420,12 +456,17 @@ export function renderNoticeHtml(
     row(t.recipient, party(d.recipient)),
     row(t.case_ref, d.case_ref ? `<span class="mono">${e(d.case_ref.case_id)}</span>${d.case_ref.decision_id ? ` · ${t.decision} <span class="mono">${e(d.case_ref.decision_id)}</span>` : ''}` : e(null)),
   ];
+  if (d.threat) {
+    rows.push(row(t.threat, `${e(d.threat.label[lang])} <span class="id">${e(d.threat.category)}/${e(d.threat.subtype)}</span>`));
+    rows.push(row(t.threat_title, e(d.threat.title)));
+    if (d.threat.severity) rows.push(row(t.severity, e(t.severities[d.threat.severity as keyof typeof t.severities] ?? d.threat.severity)));
+  }
   if (d.measure) rows.push(row(t.measure, `${e(d.measure.label[lang])} <span class="id">${e(d.measure.label[other])} · ${e(d.measure.code)}</span>`));
   rows.push(row(t.emergency, d.emergency ? `<strong>${t.yes}</strong>` : t.no));
   if (d.phone_notified_at || d.emergency) rows.push(row(t.phone_notified_at, time(d.phone_notified_at)));
   rows.push(row(t.deadline, d.deadline ? `<strong>${time(d.deadline)}</strong>` : e(null)));
   rows.push(row(t.legal_basis, d.legal_basis.map((b) => `${e(b.citation[lang])} <span class="id">${e(b.citation[other])}</span>`).join('<br>') || e(null)));
-  if (d.references) rows.push(row(t.references, `<span class="mono">${e(d.references.notice_id)}</span> v${e(d.references.version)}`));
+  if (d.references) rows.push(row(d.kind === 'penalty_decision' ? t.references_overdue : t.references, `<span class="mono">${e(d.references.notice_id)}</span> v${e(d.references.version)}`));
   if (d.reasons !== null || d.kind === 'withdrawal' || d.kind === 'restoration') rows.push(row(t.reasons, `<div class="pre">${e(d.reasons)}</div>`));
   if (d.penalty) {
     const p = d.penalty;
@@ -442,6 +483,7 @@ export function renderNoticeHtml(
       row(t.person_name, e(p.person_name)),
     );
   }
+  if (d.remedies) rows.push(row(t.remedies, `<div class="pre">${e(d.remedies[lang])}</div>`));
 
   const targets = d.targets.length
     ? `<h2>${escapeHtml(t.targets)} (${d.targets.length})</h2><table class="targets"><thead><tr><th>#</th><th>${t.type}</th><th>${t.value}</th></tr></thead><tbody>${d.targets
@@ -503,8 +545,7 @@ ${sigRows.join('\n')}
 <footer>
 <h2>${escapeHtml(t.verify_title)}</h2>
 <p>${escapeHtml(t.verify_text)}</p>
-<p class="mono">threatshare notice verify notice.html</p>
-${options.public_keys_url ? `<p class="mono wrap">${escapeHtml(options.public_keys_url)}</p>` : ''}
+<p class="mono wrap">threatshare notice verify notice.html${options.public_keys_url ? ` --keys ${escapeHtml(options.public_keys_url)}` : ' --keys keys.json'}</p>
 <p>${escapeHtml(t.verify_manual)}</p>
 </footer>
 <script type="application/json" id="${EMBED_ID}">${embedded}</script>

@@ -30,6 +30,12 @@ export const noticesRepository = {
   async allKeys(db: Executor) {
     return db.selectFrom('signing_keys').select(['key_id', 'public_key_pem', 'fingerprint', 'valid_from', 'valid_until']).orderBy('valid_from').execute();
   },
+  /** What a handling notice says of its threat: the case's category, sub-type, title and severity, and the decision's reasons. */
+  async threatContext(db: Executor, caseId: string, decisionId: string | null) {
+    const c = await db.selectFrom('threat_cases').select(['category', 'subtype', 'title', 'severity']).where('id', '=', caseId).executeTakeFirst();
+    const d = decisionId ? await db.selectFrom('decisions').select(['reasons']).where('id', '=', decisionId).executeTakeFirst() : undefined;
+    return c ? { threat: { category: c.category, subtype: c.subtype, title: c.title, severity: c.severity }, reasons: d?.reasons ?? null } : null;
+  },
   async keyById(db: Executor, keyId: string) {
     return db.selectFrom('signing_keys').select(['key_id', 'fingerprint']).where('key_id', '=', keyId).executeTakeFirst();
   },

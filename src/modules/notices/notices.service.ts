@@ -62,6 +62,8 @@ export interface NoticeHooks {
   onSettled?: (tx: Executor, caseId: string, actor: Principal | null) => Promise<void>;
   /** Notices went overdue in a sweep: open enforcement cases. */
   onOverdue?: (tx: Executor, notices: NoticeRow[], now: Date) => Promise<void>;
+  /** A notice was inserted or changed state: what it orders is in force, or no longer (listing.service.ts). */
+  onStateChanged?: (tx: Executor, notice: NoticeRow) => Promise<void>;
 }
 
 /** Overlap of old and new key validity at rotation (see `signer`). */
@@ -177,6 +179,8 @@ export class NoticesService {
 
   private async sign(tx: Executor, n: NoticeRow | (IssueSpec & { id: string; version: number }), issuedAt: Date, extra: { deadline: Date | null; phone_notified_at: Date | null; references?: { notice_id: string; version: number } | null }, given?: Signer): Promise<{ signed: SignedDocument; key_id: string }> {
     const spec = n as any;
+    // A handling notice says what it is about and why: the case's threat and the decision's reasons (issue 11).
+    const context = spec.kind === 'handling_notice' && spec.case_id ? await noticesRepository.threatContext(tx, spec.case_id, spec.decision_id ?? null) : null;
     const doc = buildNoticeDocument({
       kind: spec.kind,
       notice_id: spec.id,
@@ -191,7 +195,8 @@ export class NoticesService {
       emergency: spec.emergency ?? false,
       phone_notified_at: extra.phone_notified_at,
       references: extra.references ?? spec.references ?? null,
-      reasons: spec.reasons ?? null,
+      reasons: spec.reasons ?? context?.reasons ?? null,
+      threat: context?.threat ?? null,
       penalty: spec.penalty ?? null,
     });
     const signer = given ?? (await this.signer(tx));
@@ -268,6 +273,7 @@ export class NoticesService {
     }
     const { written_late: _w, reminders_sent: _r, ...insert } = row;
     await noticesRepository.insert(tx, insert);
+    await this.hooks.onStateChanged?.(tx, row);
     await this.audit.record(tx, actor, {
       action: phone ? 'notice.phone_notified' : `notice.issued`,
       object_type: 'notice',
@@ -359,6 +365,7 @@ export class NoticesService {
       const patch = { ...(await change(n, tx, now, to)), state: to, updated_at: now };
       await noticesRepository.update(tx, id, patch);
       const updated = { ...n, ...patch } as NoticeRow;
+      if (to !== n.state) await this.hooks.onStateChanged?.(tx, updated);
       await this.audit.record(tx, actor, { action: `notice.${event}`, object_type: 'notice', object_id: id, province_code: n.province_code, data: { from: n.state, to, ...data } });
       if (updated.case_id && (to === 'verified' || to === 'withdrawn')) await this.hooks.onSettled?.(tx, updated.case_id, actor);
       return updated;
@@ -447,6 +454,7 @@ export class NoticesService {
     if (!r.ok) return null;
     const now = this.clock.now();
     await noticesRepository.update(tx, noticeId, { state: r.state, updated_at: now, next_reminder_at: null });
+    await this.hooks.onStateChanged?.(tx, { ...n, state: r.state, updated_at: now });
     await this.audit.record(tx, actor, { action: 'notice.withdraw', object_type: 'notice', object_id: noticeId, province_code: n.province_code, data: { from: n.state, to: r.state, reasons } });
     if (!n.signed) return null; // a phone notification without a written notice: nothing to withdraw in writing
     const kind: NoticeKind = n.kind === 'handling_notice' && withdrawalRequiresRestoration(n.state as NoticeState) ? 'restoration' : 'withdrawal';

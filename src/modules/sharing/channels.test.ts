@@ -90,7 +90,7 @@ describe(`restricted data never leaves through any channel to an unentitled orga
     });
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
     ministry = await makeOrg(h.c, 'regulator_national');
-    reporter = await makeOrg(h.c, 'security_vendor', { province_code: '110000' });
+    reporter = await makeOrg(h.c, 'security_vendor', { province_code: '110000', trusted_reporter: true });
     outsider = await makeOrg(h.c, 'internet_company', { province_code: '310000' });
     institution = await makeOrg(h.c, 'professional_institution');
     operator = await makeOrg(h.c, 'telecom_operator', { province_code: '110000', operator: 'china_mobile' });

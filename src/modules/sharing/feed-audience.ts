@@ -7,7 +7,8 @@
  *   national regulator, institutions   everything
  *   provincial regulator               its province, plus what any unit may see
  *   every organization                 TLP:CLEAR and TLP:GREEN; TLP:AMBER where it is the
- *                                      responsible unit; any TLP it reported itself
+ *                                      responsible unit; any TLP it reported itself; any TLP a
+ *                                      notice in force orders it to block
  *   public (no authentication)         TLP:CLEAR only
  *
  * Personal-information indicator types (email, phone, broadband account) never enter a feed: the
@@ -37,9 +38,11 @@ export function audienceKey(a: FeedAudience): string {
  * The rule as a predicate over one indicator, as the SQL applies it. `reported_by_org` is whether
  * the audience's organization has a sighting of it.
  */
-export function isInFeed(a: FeedAudience, ind: VisibilityFacts & { reported_by_org: boolean }): boolean {
+export function isInFeed(a: FeedAudience, ind: VisibilityFacts & { reported_by_org: boolean; ordered_for_org?: boolean }): boolean {
   if (a.kind === 'all') return true;
   if (a.kind === 'public') return ind.tlp === 'clear';
+  // A notice in force orders the unit to block it: in its feeds whatever the TLP (issue 11).
+  if (ind.ordered_for_org === true) return true;
   if (a.province_code !== null && ind.province_code === a.province_code) return true;
   if (ind.tlp === 'clear' || ind.tlp === 'green') return true;
   if (ind.tlp === 'amber' && ind.responsible_org_id === a.org_id) return true;

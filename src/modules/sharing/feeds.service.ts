@@ -4,6 +4,7 @@
  * pages (never a million rows in memory), with a generation-based ETag for conditional GET. Also the
  * exclusion list (kept out of every blocklist) and the expiry sweep, both set operations.
  */
+import { isBlocking } from '../indicators/listing.js';
 import { createHash } from 'node:crypto';
 import type { DatabaseHandle } from '../../db/database.js';
 import { validationFailed } from '../../lib/problem.js';
@@ -234,7 +235,7 @@ export class FeedsService {
     if (p) await this.audit.recordRead(p, read.entry());
     return {
       items: rows.map((r) => {
-        const active = r.status === 'active' && !r.excluded && (r.valid_until === null || new Date(r.valid_until).getTime() > now);
+        const active = isBlocking(r, now);
         const f = presentFeedRow(r);
         return {
           ...f,

@@ -41,7 +41,7 @@ describe(`feeds and exports over HTTP (${dbLabel})`, () => {
     h = await startHarness();
     start = (await h.app.inject({ method: 'GET', url: '/api/v1/feeds/changes?cursor=now', headers: (await makeOrg(h.c, 'regulator_national')).headers })).json().next_cursor;
     ministry = await makeOrg(h.c, 'regulator_national');
-    reporter = await makeOrg(h.c, 'security_vendor', { province_code: '110000' });
+    reporter = await makeOrg(h.c, 'security_vendor', { province_code: '110000', trusted_reporter: true });
     responsible = await makeOrg(h.c, 'internet_company', { province_code: '110000', scopes: [{ kind: 'domain_suffix', value: `owned-${tag}.feed-test.com` }] });
     other = await makeOrg(h.c, 'internet_company', { province_code: '310000' });
     gd = await makeOrg(h.c, 'regulator_provincial', { province_code: '440000' });

@@ -21,18 +21,19 @@ describe(`blocklist values read in bulk (${dbLabel})`, () => {
     ({ handle, drop } = await openFreshDatabase('feed_values'));
     await migrate(handle);
     // Every combination the feed filter looks at, set-based: type, TLP, province, responsible unit,
-    // status, exclusion, expiry; then the unit's own sightings.
-    await sql`INSERT INTO indicators (type, value, category, subtype, tlp, first_seen, last_seen, province_code, responsible_org_id, status, excluded, valid_until)
+    // status, exclusion, expiry, listing (indicators/listing.ts); then the unit's own sightings.
+    await sql`INSERT INTO indicators (type, value, category, subtype, tlp, first_seen, last_seen, province_code, responsible_org_id, status, excluded, valid_until, listing)
       SELECT (ARRAY['domain', 'url', 'ipv4'])[g % 3 + 1],
         CASE g % 3 WHEN 0 THEN 'd' || g || '.feed-values.example' WHEN 1 THEN 'http://u' || g || '.example/p' ELSE '10.' || (g / 65536) || '.' || (g / 256 % 256) || '.' || (g % 256) END,
         'malicious_resource', 'phishing_site', (ARRAY['clear', 'green', 'amber', 'red'])[g % 4 + 1], now(), now(),
         (ARRAY['110000', '440000', NULL])[g % 3 + 1], CASE WHEN g % 7 = 0 THEN ${unit}::uuid ELSE gen_random_uuid() END,
         CASE WHEN g % 11 = 0 THEN 'withdrawn' ELSE 'active' END, g % 13 = 0,
-        CASE WHEN g % 17 = 0 THEN now() - interval '1 day' WHEN g % 19 = 0 THEN now() + interval '1 day' END
+        CASE WHEN g % 17 = 0 THEN now() - interval '1 day' WHEN g % 19 = 0 THEN now() + interval '1 day' END,
+        (ARRAY['confirmed', 'ordered', 'provisional', 'reported', 'lifted'])[g % 5 + 1]
       FROM generate_series(1, 3000) g`.execute(handle.db);
     for (const [i, value] of AWKWARD_URLS.entries()) {
-      await sql`INSERT INTO indicators (type, value, category, subtype, tlp, first_seen, last_seen)
-        VALUES ('url', ${value}, 'malicious_resource', 'phishing_site', ${i % 2 === 0 ? 'green' : 'red'}, now(), now())`.execute(handle.db);
+      await sql`INSERT INTO indicators (type, value, category, subtype, tlp, first_seen, last_seen, listing)
+        VALUES ('url', ${value}, 'malicious_resource', 'phishing_site', ${i % 2 === 0 ? 'green' : 'red'}, now(), now(), 'confirmed')`.execute(handle.db);
     }
     await sql`INSERT INTO sighting_rows (indicator_id, report_id, org_id, seen_at)
       SELECT id, gen_random_uuid(), ${unit}::uuid, now() FROM indicators WHERE id % 5 = 0`.execute(handle.db);

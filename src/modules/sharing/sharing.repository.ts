@@ -7,6 +7,7 @@ import { sql, type RawBuilder } from 'kysely';
 import { compileCopySelect, copyTextBlocks, parseCopyColumns } from '../../db/copy-out.js';
 import type { DatabaseHandle, Executor } from '../../db/database.js';
 import type { FeedAudience } from './feed-audience.js';
+import { blockingCondition } from '../indicators/listing.repository.js';
 
 export interface FeedRow {
   id: number;
@@ -22,6 +23,8 @@ export interface FeedRow {
   valid_until: Date | null;
   sighting_count: number;
   province_code: string | null;
+  /** listing.ts: why the value is (or is not) in force as a blocking order. */
+  listing: string;
 }
 
 export interface ChangedRow extends FeedRow {
@@ -58,16 +61,17 @@ export function audienceFilter(a: FeedAudience, bind: Bind = bound): RawBuilder<
   const org = bind(a.org_id, 'uuid');
   return sql<boolean>`(${province} OR i.tlp IN ('clear', 'green')
     OR (i.tlp = 'amber' AND i.responsible_org_id = ${org}::uuid)
-    OR EXISTS (SELECT 1 FROM sightings s WHERE s.indicator_id = i.id AND s.org_id = ${org}::uuid))`;
+    OR EXISTS (SELECT 1 FROM sightings s WHERE s.indicator_id = i.id AND s.org_id = ${org}::uuid)
+    OR EXISTS (SELECT 1 FROM notice_orders o WHERE o.org_id = ${org}::uuid AND o.indicator_id = i.id))`;
 }
 
 /**
- * What a blocklist carries of one type after a key: active, not excluded, not past valid_until,
- * in the audience. One definition for the page query and the COPY, so the two cannot drift.
+ * What a blocklist carries of one type after a key: what is blocking by listing.ts (identified,
+ * ordered or provisionally listed; active, not excluded, not past valid_until), in the audience.
+ * One definition for the page query and the COPY, so the two cannot drift.
  */
 function feedFilter(f: { audience: FeedAudience; type: string; afterId: number }, bind: Bind): RawBuilder<boolean> {
-  return sql<boolean>`i.type = ${bind(f.type, 'type')} AND i.status = 'active' AND NOT i.excluded
-        AND (i.valid_until IS NULL OR i.valid_until > now())
+  return sql<boolean>`i.type = ${bind(f.type, 'type')} AND ${blockingCondition('i')}
         AND i.id > ${bind(f.afterId, 'id')} AND ${audienceFilter(f.audience, bind)}`;
 }
 
@@ -78,7 +82,7 @@ function feedFilter(f: { audience: FeedAudience; type: string; afterId: number }
 export const PGLITE_VALUE_PAGE = 200_000;
 
 const FEED_COLUMNS = sql.raw(
-  'i.id, i.type, i.value, i.hash_algorithm, i.category, i.subtype, i.status, i.tlp, i.first_seen, i.last_seen, i.valid_until, i.sighting_count, i.province_code',
+  'i.id, i.type, i.value, i.hash_algorithm, i.category, i.subtype, i.status, i.tlp, i.first_seen, i.last_seen, i.valid_until, i.sighting_count, i.province_code, i.listing',
 );
 
 function reverseString(s: string): string {

@@ -210,6 +210,7 @@ function indicatorContext(ind: IndicatorRecord): Record<string, unknown> {
     category: ind.category,
     subtype: ind.subtype,
     status: ind.status,
+    listing: ind.listing ?? 'reported',
     sighting_count: Math.max(0, Math.trunc(ind.sighting_count)),
     first_seen: formatStixTimestamp(ind.first_seen),
     last_seen: formatStixTimestamp(ind.last_seen),
@@ -228,12 +229,15 @@ function indicatorContext(ind: IndicatorRecord): Record<string, unknown> {
  * Validity: `valid_from` is first_seen; `valid_until` is the row's, or for an expired row
  * without one its last update. STIX requires valid_until > valid_from, so an inconsistent row
  * (valid_until not after first_seen) is exported as valid for one millisecond: still expired,
- * never "valid forever". Withdrawn and false-positive rows are exported `revoked`.
+ * never "valid forever". Withdrawn, false-positive and lifted rows are exported `revoked`; the
+ * context extension says whether a value is only reported or in force as a blocking order.
  */
 export function indicatorToStix(ind: IndicatorRecord): StixObject[] {
   const labels = taxonLabels(ind.category, ind.subtype);
   const extensions = { [THREATSHARE_EXTENSION_ID]: indicatorContext(ind) };
-  const revoked = ind.status === 'withdrawn' || ind.status === 'false_positive';
+  // A value cleared by identification or withdrawn on appeal is no longer a threat: revoked, as
+  // its case's rejection or withdrawal took it out of every blocking channel (issue 11).
+  const revoked = ind.status === 'withdrawn' || ind.status === 'false_positive' || ind.listing === 'lifted';
 
   if (ind.type === 'vulnerability') {
     const source = vulnerabilitySourceOf(ind.value);

@@ -95,6 +95,10 @@ export const THREATSHARE_EXTENSION_SCHEMA = {
         category: { type: 'string', description: 'Article 2 category code, e.g. malicious_resource.' },
         subtype: { type: 'string', description: 'Article 2 sub-type code, e.g. botnet_c2.' },
         status: { enum: ['active', 'handled', 'expired', 'false_positive', 'withdrawn'] },
+        listing: {
+          enum: ['reported', 'provisional', 'confirmed', 'ordered', 'lifted'],
+          description: 'Whether the value is in force as a blocking order: reported (not identified: intelligence only), provisional (a trusted reporter), confirmed (identified), ordered (a handling notice in force), lifted (rejected or withdrawn on appeal).',
+        },
         province_code: { type: 'string', pattern: '^\\d{6}$', description: 'GB/T 2260 code.' },
         operator: { type: 'string', description: 'Operator answering for the resource.' },
         sighting_count: { type: 'integer', minimum: 0 },

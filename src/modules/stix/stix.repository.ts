@@ -227,7 +227,7 @@ export const stixRepository = {
    */
   async indicatorsChangedSince(db: Executor, since: Date, after: IndicatorKey | null, limit: number): Promise<(IndicatorSource & { key_at: string })[]> {
     const r = await sql<IndicatorSource & { key_at: string }>`
-      SELECT id, type, value, hash_algorithm, category, subtype, status, tlp, first_seen, last_seen, sighting_count,
+      SELECT id, type, value, hash_algorithm, category, subtype, status, listing, tlp, first_seen, last_seen, sighting_count,
         valid_until, province_code, operator, responsible_org_id, created_at, updated_at, ${isoText('updated_at')} AS key_at
       FROM indicators
       WHERE updated_at >= ${since}
@@ -248,7 +248,7 @@ export const stixRepository = {
   async indicatorsByIds(db: Executor, ids: number[]): Promise<IndicatorSource[]> {
     if (ids.length === 0) return [];
     const r = await sql<IndicatorSource>`
-      SELECT id, type, value, hash_algorithm, category, subtype, status, tlp, first_seen, last_seen, sighting_count,
+      SELECT id, type, value, hash_algorithm, category, subtype, status, listing, tlp, first_seen, last_seen, sighting_count,
         valid_until, province_code, operator, responsible_org_id, created_at, updated_at
       FROM indicators WHERE id = ANY(${ids}::bigint[])`.execute(db);
     return r.rows.map(trimProvince);

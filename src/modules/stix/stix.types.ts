@@ -50,6 +50,8 @@ export interface IndicatorRecord {
   category: string;
   subtype: string;
   status: IndicatorStatus;
+  /** indicators/listing.ts: reported, provisional, confirmed, ordered or lifted. Absent: reported. */
+  listing?: string;
   first_seen: Date;
   last_seen: Date;
   valid_until: Date | null;

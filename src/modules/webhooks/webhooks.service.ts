@@ -50,9 +50,17 @@ export class WebhooksService {
     return rows.map((r) => r.event_id);
   }
 
+  /**
+   * Called by every workflow service once its transaction committed: starts deliveries, and runs
+   * what else waits for a commit (the lookup index re-reading relisted indicators).
+   */
   kick(): void {
     this.onEnqueued?.();
+    for (const f of this.onCommitted) f();
   }
+
+  /** Work that follows a workflow commit (see kick). */
+  readonly onCommitted: (() => void)[] = [];
 
   async setEndpoint(actor: Principal, orgId: string, input: { url: string; secret: string; enabled?: boolean }) {
     assertCanManageWebhook(actor, orgId);

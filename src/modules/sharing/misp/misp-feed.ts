@@ -8,6 +8,7 @@
  * not learn who reported it otherwise); the event is then the platform's. TLP travels as MISP's
  * `tlp:*` tags (TLP 2.0, including tlp:clear and tlp:amber+strict).
  */
+import { isBlocking } from '../../indicators/listing.js';
 import { createHash } from 'node:crypto';
 import { v5 as uuidv5 } from 'uuid';
 import { THREATSHARE_STIX_NAMESPACE } from '../../stix/stix-ids.js';
@@ -35,6 +36,9 @@ export interface FeedAttribute {
   hash_algorithm: string | null;
   status: string;
   excluded: boolean;
+  /** listing.ts: only a value in force as a blocking order is for detection. */
+  listing: string;
+  valid_until: Date | null;
   seen_at: Date;
 }
 
@@ -103,7 +107,8 @@ export function manifestEntry(r: FeedReport) {
 
 /**
  * A report and its observables as a MISP event. Withdrawn and false-positive values are left out;
- * values on the exclusion list stay, but never marked for detection (to_ids false).
+ * the others stay as intelligence, marked for detection (to_ids) only while they are blocking by
+ * listing.ts: identified, ordered or provisionally listed, active, not excluded, not expired.
  */
 export function reportToMispEvent(r: FeedReport, attributes: readonly FeedAttribute[]) {
   const entry = manifestEntry(r);
@@ -117,7 +122,7 @@ export function reportToMispEvent(r: FeedReport, attributes: readonly FeedAttrib
       type: t.type,
       category: t.category,
       value: a.value,
-      to_ids: t.to_ids && !a.excluded && a.status === 'active',
+      to_ids: t.to_ids && isBlocking(a),
       timestamp: epoch(a.seen_at),
       comment: taxonLabel(r.category, r.subtype),
       distribution: '5',

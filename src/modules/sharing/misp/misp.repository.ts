@@ -43,8 +43,8 @@ export const mispRepository = {
   },
 
   async attributes(db: Executor, reportId: string, limit: number) {
-    const r = await sql<{ indicator_id: number; type: string; value: string; hash_algorithm: string | null; status: string; excluded: boolean; seen_at: Date }>`
-      SELECT s.indicator_id, i.type, i.value, i.hash_algorithm, i.status, i.excluded, s.seen_at
+    const r = await sql<{ indicator_id: number; type: string; value: string; hash_algorithm: string | null; status: string; excluded: boolean; listing: string; valid_until: Date | null; seen_at: Date }>`
+      SELECT s.indicator_id, i.type, i.value, i.hash_algorithm, i.status, i.excluded, i.listing, i.valid_until, s.seen_at
       FROM sightings s JOIN indicators i ON i.id = s.indicator_id
       WHERE s.report_id = ${reportId}::uuid ORDER BY s.indicator_id LIMIT ${limit}`.execute(db);
     return r.rows;

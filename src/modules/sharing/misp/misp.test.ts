@@ -25,11 +25,17 @@ describe('MISP attribute mapping (pure)', () => {
     test(`${type}${algorithm ? `/${algorithm}` : ''} → ${misp}`, () => assert.equal(mispAttributeType(type, algorithm)?.type ?? null, misp));
   }
 
-  test('withdrawn and false-positive values are left out; excluded ones are never for detection', () => {
+  test('withdrawn and false-positive values are left out; only blocking ones (identified, not excluded) are for detection', () => {
     const report = { id: '7c1f0a51-6ad9-4d3e-9f0e-3f6f1f1f1f1f', title: 't', category: 'malicious_resource', subtype: 'botnet_c2', tlp: 'green', received_at: new Date(0), discovered_at: new Date(0), reporter: null };
-    const a = (indicator_id: number, status: string, excluded = false) => ({ indicator_id, type: 'domain', value: `d${indicator_id}.example.com`, hash_algorithm: null, status, excluded, seen_at: new Date(0) });
-    const e = reportToMispEvent(report, [a(1, 'active'), a(2, 'withdrawn'), a(3, 'false_positive'), a(4, 'active', true)]);
-    assert.deepEqual(e.Event.Attribute.map((x) => [x.value, x.to_ids]), [['d1.example.com', true], ['d4.example.com', false]]);
+    const a = (indicator_id: number, status: string, excluded = false, listing = 'confirmed') => ({ indicator_id, type: 'domain', value: `d${indicator_id}.example.com`, hash_algorithm: null, status, excluded, listing, valid_until: null, seen_at: new Date(0) });
+    const e = reportToMispEvent(report, [a(1, 'active'), a(2, 'withdrawn'), a(3, 'false_positive'), a(4, 'active', true), a(5, 'active', false, 'reported'), a(6, 'active', false, 'lifted'), a(7, 'active', false, 'ordered')]);
+    assert.deepEqual(e.Event.Attribute.map((x) => [x.value, x.to_ids]), [
+      ['d1.example.com', true],
+      ['d4.example.com', false],
+      ['d5.example.com', false],
+      ['d6.example.com', false],
+      ['d7.example.com', true],
+    ]);
     assert.deepEqual(e.Event.Orgc, PLATFORM_ORGC);
   });
 });
@@ -41,7 +47,7 @@ describe(`MISP feed over HTTP (${dbLabel})`, () => {
 
   before(async () => {
     h = await startHarness();
-    vendor = await makeOrg(h.c, 'security_vendor', { province_code: '440000' });
+    vendor = await makeOrg(h.c, 'security_vendor', { province_code: '440000', trusted_reporter: true });
     other = await makeOrg(h.c, 'internet_company', { province_code: '110000' });
   });
   after(() => h.close());
