@@ -24,15 +24,19 @@ export async function serve(config: Config): Promise<void> {
   await c.workflow.notices.ensureKey();
   const app = await buildApp(c, { logger: { level: config.logLevel } });
   await app.listen({ host: config.host, port: config.port });
-  // The lookup index loads after the port opens: /healthz says 503 "starting" until it is ready.
+  // Ready at once: lookups ask the database until the membership filter is built in the
+  // background (a few bytes per indicator, one keyset scan), so start-up does not grow with the data.
   const started = Date.now();
-  await c.indicators.load();
   c.indicators.startPolling();
   c.workflow.scheduler.start();
   // The audit chain's head, signed, outside the database: now, periodically and at shutdown.
   await c.checkpoints.write();
   c.checkpoints.start(config.auditCheckpointMs);
-  log.info({ indicators: c.indicators.index.size, ms: Date.now() - started, url: `http://${config.host}:${config.port}` }, 'ready');
+  log.info({ url: `http://${config.host}:${config.port}` }, 'ready');
+  c.indicators
+    .load()
+    .then(() => log.info({ indicators: c.indicators.index.size, filter_bytes: c.indicators.index.filterBytes, ms: Date.now() - started }, 'lookup filter built'))
+    .catch((err) => log.error({ err }, 'building the lookup filter failed; lookups keep asking the database'));
 
   let closing = false;
   const shutdown = async (signal: string) => {

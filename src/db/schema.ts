@@ -250,6 +250,9 @@ export interface StixSyncStateTable {
   id: number;
   indicators_watermark: Timestamp;
   organizations_watermark: Timestamp;
+  indicators_cursor_at: string | null;
+  indicators_cursor_id: number | null;
+  indicators_sweep_watermark: Timestamp | null;
   updated_at: Generated<Date>;
 }
 

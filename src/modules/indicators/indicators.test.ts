@@ -121,12 +121,29 @@ describe(`indicator store and lookups (${dbLabel})`, () => {
   test('the index follows writes of another process (polling the safe watermark)', async () => {
     if (h.c.handle.kind !== 'postgres') return; // PGlite has one process by construction
     const name = `poll-${stamp}.example-threat.com`;
-    const before = h.c.indicators.index.get('domain', name);
+    const before = (await h.c.indicators.find('domain', name));
     assert.equal(before, undefined);
     // Write directly, as another server process would, then poll.
     await h.c.handle.db.insertInto('indicators').values({ type: 'domain', value: name, category: 'malicious_resource', subtype: 'other', first_seen: new Date(), last_seen: new Date(), hash_algorithm: null, province_code: null, operator: null, responsible_org_id: null, valid_until: null, tlp: 'clear' }).execute();
     await h.c.indicators.pollOnce();
-    assert.equal(h.c.indicators.index.get('domain', name)?.tlp, 'clear');
+    assert.equal((await h.c.indicators.find('domain', name))?.tlp, 'clear');
+  });
+
+  test('answers from the database while the lookup filter is being built, and a rebuilt filter knows every stored value', async () => {
+    const name = `filter-${stamp}.example-threat.com`;
+    await submit(vendor, [{ type: 'domain', value: name }], 'green');
+    h.c.indicators.index.clear();
+    assert.equal(h.c.indicators.index.ready, false);
+    assert.equal((await lookup(unrelated, name)).known, true, 'no filter yet: the unique index answers');
+    assert.equal((await lookup(unrelated, `absent-${stamp}.example-threat.com`)).known, false);
+    const batch = (await h.app.inject({ method: 'POST', url: '/api/v1/indicators/lookup', headers: unrelated.headers, payload: { values: [name, `absent-${stamp}.example-threat.com`] } })).json();
+    assert.deepEqual(batch.results.map((r: { known: boolean }) => r.known), [true, false]);
+    await h.c.indicators.load();
+    assert.equal(h.c.indicators.index.ready, true);
+    assert.equal(h.c.indicators.index.mightContain('domain', name), true, 'the scan put the stored value in the filter');
+    assert.ok(h.c.indicators.index.size >= (await h.c.handle.db.selectFrom('indicators').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n * 0.99);
+    assert.equal((await lookup(unrelated, name)).known, true);
+    assert.equal((await h.app.inject({ method: 'GET', url: '/healthz' })).json().lookup_filter, 'ready');
   });
 
   test('search pages by keyset and filters by type', async () => {

@@ -135,7 +135,7 @@ describe(`bulk imports (${dbLabel})`, () => {
       assert.equal(r.sighting_count, 1);
       assert.equal(r.status, 'active');
       assert.equal(r.tlp, 'amber');
-      assert.equal(h.c.indicators.index.get(r.type, r.value)?.id, r.id, 'published to the lookup index under its stored id');
+      assert.equal((await h.c.indicators.find(r.type, r.value))?.id, r.id, 'published to the lookup index under its stored id');
     }
   });
 
@@ -177,7 +177,7 @@ describe(`bulk imports (${dbLabel})`, () => {
     const hidden = `hidden-${stamp}.example.org`;
     // Another writer's row, not (yet) in this process's index.
     await h.c.handle.db.insertInto('indicators').values({ type: 'domain', value: hidden, category: 'malicious_resource', subtype: 'phishing_site', first_seen: new Date(), last_seen: new Date() } as any).execute();
-    assert.equal(h.c.indicators.index.get('domain', hidden), undefined);
+    assert.equal((await h.c.indicators.find('domain', hidden)), undefined);
     const body = [hidden, `fresh-a-${stamp}.example.org`, `fresh-b-${stamp}.example.org`].join('\n');
     const rec = (await upload(body, 'text/plain')).json();
     assert.equal(rec.accepted, 2);
@@ -223,7 +223,7 @@ describe(`bulk imports (${dbLabel})`, () => {
     }
     const left = await h.c.handle.db.selectFrom('indicators').select('id').where('value', 'like', `gone-%-${stamp}.example.org`).execute();
     assert.equal(left.length, 0);
-    assert.equal(h.c.indicators.index.get('domain', `gone-a-${stamp}.example.org`), undefined, 'nothing published to lookups');
+    assert.equal((await h.c.indicators.find('domain', `gone-a-${stamp}.example.org`)), undefined, 'nothing published to lookups');
     // The pooled connection is usable again.
     const ok = await h.c.imports.importLines(principal, [`gone-a-${stamp}.example.org`], { format: 'lines', category: 'malicious_resource', subtype: 'phishing_site' });
     assert.equal(ok.receipt.accepted, 1);
