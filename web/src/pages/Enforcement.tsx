@@ -10,7 +10,7 @@ import { PENALTY_KINDS, PENALTY_PROVISIONS, PENALTY_TIERS, type EnforcementCase 
 import { formatTime } from '../lib/format';
 import { useApi, useLabels } from '../lib/hooks';
 import { can, useMe } from '../lib/session';
-import { toLocalInput } from './ReportNew';
+import { fromLocalInput, toLocalInput } from './ReportNew';
 
 const PAGE = 25;
 
@@ -132,7 +132,7 @@ function ActionForm({ caseId, action, onDone }: { caseId: string; action: string
     setError(null);
     try {
       const base = `/api/v1/enforcement-cases/${caseId}`;
-      if (action === 'hold_interview') await api.post(`${base}/interview`, { held_at: new Date(f.held_at).toISOString(), participants: (f.participants ?? '').split(/[,，、\n]/).map((s) => s.trim()).filter(Boolean), summary: f.summary });
+      if (action === 'hold_interview') await api.post(`${base}/interview`, { held_at: fromLocalInput(f.held_at), participants: (f.participants ?? '').split(/[,，、\n]/).map((s) => s.trim()).filter(Boolean), summary: f.summary });
       else if (action === 'order_rectification') await api.post(`${base}/rectification-order`, { requirements: f.requirements, due_date: f.due_date });
       else if (action === 'decide_penalty')
         await api.post(`${base}/penalty`, {

@@ -33,16 +33,20 @@ export function Countdown({ deadline, state }: { deadline: string | null; state:
   const now = useNow(1000);
   if (!deadline) return <span className="muted">—</span>;
   const left = new Date(deadline).getTime() - now;
-  if (!RUNNING.includes(state) && state !== 'overdue') return <span className="muted">{formatTime(deadline)}</span>;
+  // The absolute deadline in Beijing time, and beside it how long is left (or how long overdue).
+  const at = <time dateTime={deadline}>{formatTime(deadline)}</time>;
+  if (!RUNNING.includes(state) && state !== 'overdue') return <span className="muted">{at}</span>;
   if (left < 0 || state === 'overdue')
     return (
-      <span className="countdown bad" title={formatTime(deadline)}>
-        {t('notices.overdueBy', { d: formatDuration(-left) })}
+      <span className="deadline">
+        {at}{' '}
+        <span className="countdown bad">{t('notices.overdueBy', { d: formatDuration(-left) })}</span>
       </span>
     );
   return (
-    <span className={`countdown ${left < 2 * 3600_000 ? 'warn' : ''}`} title={formatTime(deadline)}>
-      {t('notices.timeLeft', { d: formatDuration(left) })}
+    <span className="deadline">
+      {at}{' '}
+      <span className={`countdown ${left < 2 * 3600_000 ? 'warn' : ''}`}>{t('notices.timeLeft', { d: formatDuration(left) })}</span>
     </span>
   );
 }

@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { Navigate, useLocation, useNavigate } from 'react-router-dom';
 import { LanguageSwitch } from '../components/Layout';
 import { ErrorBox } from '../components/ui';
+import { ApiError } from '../lib/api';
 import { useSession } from '../lib/session';
 
 export function SignInPage() {
@@ -16,6 +17,9 @@ export function SignInPage() {
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const from = (location.state as { from?: string } | null)?.from ?? '/';
+  // A refused sign-in names no field (it must not tell which was wrong): mark both.
+  const refused = error instanceof ApiError && error.problem.code === 'unauthenticated';
+  const bad = refused ? 'field-invalid' : undefined;
   if (session) return <Navigate to={from} replace />;
 
   const submit = async (e: FormEvent) => {
@@ -46,10 +50,10 @@ export function SignInPage() {
         </div>
         <p className="muted">{t('signin.subtitle')}</p>
         <label htmlFor="username">{t('signin.username')}</label>
-        <input id="username" name="username" autoComplete="username" value={username} onChange={(e) => setUsername(e.target.value)} required autoFocus />
+        <input id="username" name="username" autoComplete="username" className={bad} aria-invalid={refused || undefined} value={username} onChange={(e) => setUsername(e.target.value)} required autoFocus />
         <label htmlFor="password">{t('signin.password')}</label>
-        <input id="password" name="password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />
-        <ErrorBox error={error} />
+        <input id="password" name="password" type="password" autoComplete="current-password" className={bad} aria-invalid={refused || undefined} value={password} onChange={(e) => setPassword(e.target.value)} required />
+        <ErrorBox error={error} context="signIn" />
         <button type="submit" disabled={busy} data-testid="signin-submit">
           {busy ? t('common.working') : t('signin.submit')}
         </button>
