@@ -79,3 +79,12 @@ export function formatBytes(n: number): string {
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
   return `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }
+
+/** The server's marker for a field withheld from this reader (Art. 12 confidentiality). */
+export const REDACTED = '[redacted]';
+
+/** A value for a person to read: a withheld field says so in the user's language. */
+export function shown(v: string | null | undefined): string {
+  if (v === null || v === undefined || v === '') return '—';
+  return v === REDACTED ? i18n.t('common.redacted') : v;
+}

@@ -7,7 +7,7 @@ import { OrgName } from '../components/OrgName';
 import { Badge, Card, Definition, ErrorBox, Loading, PageHeader, useEnum } from '../components/ui';
 import { api } from '../lib/api';
 import { OBSERVABLE_TYPES, type Indicator } from '../lib/domain';
-import { formatTime } from '../lib/format';
+import { formatTime, shown } from '../lib/format';
 import { useApi, useCursorPages, useDebounced, useLabels, cursorPaging } from '../lib/hooks';
 import { CategorySelect, EnumSelect, ProvinceSelect } from './filters';
 
@@ -128,7 +128,7 @@ export function IndicatorsPage() {
         loading={res.loading}
         {...cursorPaging(pages, res.data?.next_before_id)}
         columns={[
-          { key: 'value', header: t('indicators.value'), render: (r) => <Link className="mono" to={`/indicators/${r.id}`}>{r.value}</Link> },
+          { key: 'value', header: t('indicators.value'), render: (r) => <Link className="mono" to={`/indicators/${r.id}`}>{shown(r.value)}</Link> },
           { key: 'type', header: t('indicators.type'), render: (r) => en('observableType', r.type) },
           { key: 'category', header: t('reports.category'), render: (r) => labels.subtype(r.category, r.subtype) },
           { key: 'status', header: t('indicators.status'), render: (r) => <Badge kind={r.status}>{en('indicatorStatus', r.status)}</Badge> },
@@ -153,7 +153,7 @@ export function IndicatorDetailPage() {
   const i = res.data;
   return (
     <>
-      <PageHeader title={i.value} actions={<Link to={`/audit/indicator/${i.id}`}>{t('audit.viewTrail')}</Link>}>
+      <PageHeader title={shown(i.value)} actions={<Link to={`/audit/indicator/${i.id}`}>{t('audit.viewTrail')}</Link>}>
         {en('observableType', i.type)} · {labels.category(i.category)} / {labels.subtype(i.category, i.subtype)}
       </PageHeader>
       <div className="grid-2">

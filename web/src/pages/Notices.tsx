@@ -9,6 +9,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useParams, useSearchParams } from 'react-router-dom';
 import { DataTable } from '../components/DataTable';
 import { OrgName } from '../components/OrgName';
+import { EvidenceLink } from '../components/EvidenceLink';
 import { Badge, Card, Definition, ErrorBox, Field, Loading, PageHeader, useEnum } from '../components/ui';
 import { api, evidenceContentType, upload } from '../lib/api';
 import { NOTICE_STATES, type Notice } from '../lib/domain';
@@ -152,7 +153,7 @@ export function NoticeDetailPage() {
               [t('cases.emergency'), n.emergency ? t('common.yes') : t('common.no')],
               [t('cases.severity'), en('severity', n.severity)],
               [t('common.province'), labels.province(n.province_code)],
-              [t('notices.case'), n.case_id ? <Link to={`/cases/${n.case_id}`}>{n.case_id.slice(0, 8)}</Link> : '—'],
+              [t('notices.case'), n.case_id ? <Link to={`/cases/${n.case_id}`}>{t('notices.openCase')}</Link> : '—'],
               ...(n.phone_call ? ([[t('notices.phoneCall'), `${n.phone_call.caller} → ${n.phone_call.callee} · ${formatTime(n.phone_call.called_at)}`]] as [string, string][]) : []),
               ...(n.written_due_at ? ([[t('notices.writtenDue'), `${formatTime(n.written_due_at)}${n.written_late ? ` · ${t('notices.late')}` : ''}`]] as [string, string][]) : []),
             ]}
@@ -192,9 +193,7 @@ export function NoticeDetailPage() {
           <p className="prewrap">{n.result.summary}</p>
           {(n.result.evidence_sha256 ?? []).map((h) => (
             <div key={h}>
-              <a className="mono small" href={`/api/v1/evidence/${h}`}>
-                {h}
-              </a>
+              <EvidenceLink sha256={h} />
             </div>
           ))}
           {n.verification && (
