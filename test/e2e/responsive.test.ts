@@ -110,6 +110,26 @@ describe('the console on a laptop and a phone', { skip: chromiumMissing }, () =>
     await context.close();
   });
 
+  test('lookup takes a defanged multi-value paste; search matches any part; one value shows what shares it', async () => {
+    const { context, page } = await newPage(h, 'zh-CN', DESKTOP);
+    await signIn(page, 'ca-guangdong-officer');
+    await page.goto('/indicators');
+    await page.fill('[data-testid=lookup-input]', '113.108.10[.]31, example-not-a-threat[.]cn\nhxxp://113.108.10[.]31/panel');
+    await page.click('[data-testid=lookup-submit]');
+    await page.waitForSelector('[data-testid=lookup-results] tbody tr');
+    assert.equal(await page.locator('[data-testid=lookup-results] tbody tr').count(), 3);
+    assert.match(await page.locator('[data-testid=lookup-results]').innerText(), /113\.108\.10\.31/);
+    await page.fill('#f-q', '108.10.3');
+    await page.waitForSelector('table.data a[href^="/indicators/"]:has-text("113.108.10.31")');
+    await page.click('table.data a[href^="/indicators/"]:has-text("113.108.10.31")');
+    await page.waitForSelector('[data-testid=correlation] a[href^="/cases/"]');
+    assert.match(await page.locator('[data-testid=correlation]').innerText(), /113\.108\.10\.31（手机测试）/);
+    assert.ok((await page.locator('[data-testid=correlation] a[href^="/notices/"]').count()) >= 1);
+    await assertClean(page, 'indicator correlation');
+    await screenshot(page, 'correlation');
+    await context.close();
+  });
+
   test('a refused observable is explained in Chinese and its field marked; the draft survives a reload', async () => {
     const { context, page } = await newPage(h, 'zh-CN', PHONE);
     await signIn(page, 'greatwall-reporter');

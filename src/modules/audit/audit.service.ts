@@ -6,7 +6,7 @@
 import type { Db, Executor } from '../../db/database.js';
 import type { Principal } from '../auth/principal.js';
 import { findChainBreak, GENESIS_HASH, hashEntry, type AuditEntry, type ChainBreak } from './audit-chain.js';
-import { auditRepository, type StoredAuditEntry } from './audit.repository.js';
+import { auditRepository, type AuditListFilter, type StoredAuditEntry } from './audit.repository.js';
 
 export interface AuditInput {
   action: string;
@@ -80,6 +80,17 @@ export class AuditService {
    * Re-computes the chain in pages up to the head as it stood when verification began (entries
    * appended meanwhile are left for the next run), and compares the result with that head.
    */
+  /**
+   * The log for an auditor, newest first, filtered; restricted reads are grouped (who read how
+   * many records of which kind, through which channel) unless asked for one by one, so that
+   * thousands of list views do not bury the state changes.
+   */
+  async list(f: AuditListFilter) {
+    const grouped = (f.reads ?? 'exclude') === 'exclude';
+    const [entries, reads] = await Promise.all([auditRepository.list(this.db, { ...f, reads: f.reads ?? 'exclude' }), grouped ? auditRepository.readSummary(this.db, f) : Promise.resolve(null)]);
+    return { entries, reads, next_before_seq: entries.length === f.limit ? entries[entries.length - 1].seq : null };
+  }
+
   async verify(onProgress?: (done: number, total: number) => void): Promise<VerifyResult> {
     const head = await auditRepository.head(this.db);
     let cursor = { prevHash: GENESIS_HASH, prevSeq: 0 };

@@ -33,6 +33,7 @@ export const CaseListQuery = Type.Object(
     province_code: Type.Optional(Type.String({ pattern: '^[0-9]{6}$' })),
     category: Type.Optional(Type.String()),
     queue: Type.Optional(Type.Boolean({ description: 'Institutions: only cases assigned to you and awaiting your verdict' })),
+    indicator_id: Type.Optional(Type.Integer({ minimum: 1, description: 'Only cases one of whose reports saw this indicator (the correlation of one value)' })),
     sort: Type.Optional(
       Type.Enum(['opened_at', 'state', 'severity', 'province_code'], {
         default: 'opened_at',
