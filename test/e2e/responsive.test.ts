@@ -130,6 +130,24 @@ describe('the console on a laptop and a phone', { skip: chromiumMissing }, () =>
     await context.close();
   });
 
+  test('the audit log is listed, filtered and translated, with restricted reads grouped', async () => {
+    const { context, page } = await newPage(h, 'zh-CN', PHONE);
+    await signIn(page, 'miit-officer');
+    await page.goto('/audit');
+    await page.waitForSelector('[data-testid=audit-log] tbody tr');
+    const log = await page.locator('[data-testid=audit-log]').innerText();
+    assert.doesNotMatch(log, /restricted\.read|[a-z]+\.[a-z_]+/, 'actions are translated, reads are not listed one by one');
+    await page.waitForSelector('[data-testid=audit-reads] tbody tr');
+    await page.selectOption('#al-kind', 'notice.');
+    await page.waitForFunction(() => {
+      const rows = [...(globalThis as any).document.querySelectorAll('[data-testid=audit-log] tbody tr td:nth-child(4)')];
+      return rows.length > 0 && rows.every((td: any) => td.textContent.includes('处置通知'));
+    });
+    await assertClean(page, 'audit log on a phone');
+    await screenshot(page, 'audit-log-phone');
+    await context.close();
+  });
+
   test('a refused observable is explained in Chinese and its field marked; the draft survives a reload', async () => {
     const { context, page } = await newPage(h, 'zh-CN', PHONE);
     await signIn(page, 'greatwall-reporter');
