@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
@@ -122,8 +123,13 @@ async function openPglite(dataDir: string | null): Promise<DatabaseHandle> {
   const unlock = dataDir ? lockDataDir(path.resolve(dataDir)) : () => undefined;
   let client: PGlite;
   try {
-    client = new PGlite(dataDir ?? undefined, {
+    // One options object: PGlite ignores a second argument when the first (the data directory) is
+    // undefined, which left an in-memory database without these parsers and extensions.
+    client = new PGlite({
+      ...(dataDir ? { dataDir } : {}),
       parsers: { [INT8_OID]: toNumber, [NUMERIC_OID]: toNumber },
+      // Trigram indexes for substring search (migration 0013), as PostgreSQL has them.
+      extensions: { pg_trgm },
     });
     await client.waitReady;
   } catch (err) {

@@ -74,9 +74,13 @@ export async function startConsole(): Promise<ConsoleHarness> {
   };
 }
 
-/** A fresh browser context (its own cookies) at 1280×800, in the given language. */
-export async function newPage(h: ConsoleHarness, lang: 'zh-CN' | 'en' = 'zh-CN'): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await h.browser.newContext({ viewport: { width: 1280, height: 800 }, locale: lang, baseURL: h.url });
+/** The two screens the console is held to: a laptop at 1366×768 and a 390 px phone. */
+export const DESKTOP = { width: 1366, height: 768 };
+export const PHONE = { width: 390, height: 844 };
+
+/** A fresh browser context (its own cookies) at 1280×800 unless told, in the given language. */
+export async function newPage(h: ConsoleHarness, lang: 'zh-CN' | 'en' = 'zh-CN', viewport = { width: 1280, height: 800 }): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await h.browser.newContext({ viewport, locale: lang, baseURL: h.url, isMobile: viewport.width < 500, hasTouch: viewport.width < 500 });
   await context.addInitScript((l) => {
     try {
       if (!localStorage.getItem('threatshare.lang')) localStorage.setItem('threatshare.lang', l);
@@ -123,6 +127,14 @@ export async function signIn(page: Page, username: string, password = DEMO_PASSW
     await page.click('[data-testid=signin-submit]');
     await page.waitForSelector('[data-testid=who]');
   }
+}
+
+/** How far the page is wider than the screen, in CSS pixels (0 when nothing overflows). */
+export async function horizontalOverflow(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const d = (globalThis as any).document.documentElement;
+    return Math.max(0, d.scrollWidth - d.clientWidth);
+  });
 }
 
 /** Saves a 1280×800 screenshot, scrolled to the top or to `scrollTo` (a selector), without a focus ring. */

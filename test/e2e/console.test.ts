@@ -73,7 +73,10 @@ describe('web console in chromium', { skip: chromiumMissing }, () => {
     await page.fill('#password', 'not-the-password');
     await page.click('[data-testid=signin-submit]');
     await page.waitForSelector('[role=alert]');
-    assert.match(await textOf(page, '[role=alert]'), /401/);
+    // In the user's language from the problem's code, not the server's English or the HTTP status.
+    assert.match(await textOf(page, '[role=alert] strong'), /用户名或密码错误/);
+    assert.doesNotMatch(await textOf(page, '[role=alert] strong'), /401|Wrong/);
+    assert.equal(await page.getAttribute('#password', 'aria-invalid'), 'true');
     await context.close();
   });
 
@@ -375,7 +378,8 @@ describe('web console in chromium', { skip: chromiumMissing }, () => {
     await signIn(page, 'ca-guangdong-officer');
     await page.goto(`/cases/${id}`);
     await page.waitForSelector('[role=alert]');
-    assert.match(await textOf(page, '[role=alert]'), /403|404/);
+    assert.match((await page.getAttribute('[role=alert]', 'data-code')) ?? '', /^(forbidden|not_found)$/);
+    assert.match(await textOf(page, '[role=alert] strong'), /无权|不存在/);
     assert.equal(await page.locator(`h1:has-text("${title}")`).count(), 0);
     const list = await page.request.get('/api/v1/cases?province_code=110000');
     assert.equal(list.status(), 403);

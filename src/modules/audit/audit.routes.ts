@@ -63,6 +63,52 @@ export function auditRoutes(app: FastifyInstance, audit: AuditService, checkpoin
     },
   });
 
+  app.get('/api/v1/audit', {
+    schema: {
+      tags,
+      summary: 'The audit log, newest first, filtered by actor, object, kind and time (keyset pages); restricted reads grouped',
+      security: bearer,
+      querystring: Type.Object(
+        {
+          actor_org_id: Type.Optional(Type.String({ format: 'uuid', description: 'Only what this organization did' })),
+          object_type: Type.Optional(Type.String({ maxLength: 50, description: 'case, notice, report, indicator, organization, …' })),
+          object_id: Type.Optional(Type.String({ maxLength: 200 })),
+          action: Type.Optional(Type.String({ maxLength: 100, pattern: '^[a-z_.]+$', description: 'An action (`notice.acknowledged`), or a kind of actions ending in a dot (`notice.`)' })),
+          since: Type.Optional(Type.String({ format: 'date-time' })),
+          until: Type.Optional(Type.String({ format: 'date-time' })),
+          reads: Type.Optional(Type.Enum(['exclude', 'include', 'only'], { default: 'exclude', description: 'Restricted reads (`restricted.read`): grouped in `reads` (exclude, the default), listed with the rest, or listed alone' })),
+          before_seq: Type.Optional(Type.Integer({ minimum: 1, description: 'Keyset cursor: `next_before_seq` of the previous page' })),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+        },
+        { additionalProperties: false },
+      ),
+      response: {
+        200: Type.Object({
+          entries: Type.Array(Entry),
+          reads: Type.Union([
+            Type.Array(Type.Object({ actor_org_id: Type.Union([Type.String(), Type.Null()]), object_type: Type.String(), channel: Type.Union([Type.String(), Type.Null()]), entries: Type.Integer(), records: Type.Integer(), last_at: Type.String() })),
+            Type.Null(),
+          ], { description: 'Restricted reads under the same filters, grouped; null when they are listed' }),
+          next_before_seq: Type.Union([Type.Integer(), Type.Null()]),
+        }),
+        ...problemResponses,
+      },
+    },
+    handler: async (req) => {
+      const p = principalOf(req);
+      assertAuditor(p);
+      const q = req.query as { actor_org_id?: string; object_type?: string; object_id?: string; action?: string; since?: string; until?: string; reads?: 'exclude' | 'include' | 'only'; before_seq?: number; limit?: number };
+      const r = await audit.list({
+        ...q,
+        since: q.since ? new Date(q.since) : undefined,
+        until: q.until ? new Date(q.until) : undefined,
+        province_code: p.orgKind === 'regulator_provincial' ? (p.provinceCode ?? undefined) : undefined,
+        limit: q.limit ?? 50,
+      });
+      return { ...r, reads: r.reads?.map((x) => ({ ...x, last_at: x.last_at.toISOString() })) ?? null };
+    },
+  });
+
   app.get('/api/v1/audit/verify', {
     schema: {
       tags,

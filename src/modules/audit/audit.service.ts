@@ -6,7 +6,7 @@
 import type { Db, Executor } from '../../db/database.js';
 import type { Principal } from '../auth/principal.js';
 import { findChainBreak, GENESIS_HASH, hashEntry, type AuditEntry, type ChainBreak } from './audit-chain.js';
-import { auditRepository, type StoredAuditEntry } from './audit.repository.js';
+import { auditRepository, type AuditListFilter, type StoredAuditEntry } from './audit.repository.js';
 import { checkpointSignatureProblem, type CheckpointStatus } from './audit-checkpoint.js';
 import type { AuditAnchor } from './checkpoints.service.js';
 
@@ -98,6 +98,17 @@ export class AuditService {
    * the signed checkpoint with its hash: the database alone cannot prove that its tail was not
    * cut off, or that it was not re-hashed after an edit.
    */
+  /**
+   * The log for an auditor, newest first, filtered; restricted reads are grouped (who read how
+   * many records of which kind, through which channel) unless asked for one by one, so that
+   * thousands of list views do not bury the state changes.
+   */
+  async list(f: AuditListFilter) {
+    const grouped = (f.reads ?? 'exclude') === 'exclude';
+    const [entries, reads] = await Promise.all([auditRepository.list(this.db, { ...f, reads: f.reads ?? 'exclude' }), grouped ? auditRepository.readSummary(this.db, f) : Promise.resolve(null)]);
+    return { entries, reads, next_before_seq: entries.length === f.limit ? entries[entries.length - 1].seq : null };
+  }
+
   async verify(onProgress?: (done: number, total: number) => void, anchor?: AuditAnchor): Promise<VerifyResult> {
     const head = await auditRepository.head(this.db);
     const cp = anchor?.checkpoint ?? null;

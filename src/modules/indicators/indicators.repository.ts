@@ -288,7 +288,8 @@ export const indicatorsRepository = {
     if (f.status) q = q.where('status', '=', f.status);
     if (f.category) q = q.where('category', '=', f.category);
     if (f.province_code) q = q.where('province_code', '=', f.province_code);
-    if (f.q) q = q.where('value', 'like', `${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    // Case-insensitive substring, answered by the trigram index (migration 0013).
+    if (f.q) q = q.where('value', 'ilike', `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
     if (f.after_id) q = q.where('id', '<', f.after_id);
     const rows = await q.orderBy('id', 'desc').limit(f.limit).execute();
     return rows.map(fixIndicator);

@@ -24,6 +24,7 @@ import { canSeeReporter, indicatorVisibility, isIndicatorEntitled } from '../acc
 import { presentIndicator } from './indicators.presenter.js';
 import { indicatorsRepository, type IndicatorRow, type IndicatorUpsert } from './indicators.repository.js';
 import type { IndicatorSearchQuery, LookupResult } from './indicators.schema.js';
+import { refang } from './refang.js';
 import { createIpEnricher, type IpEnricher } from './ip-enrichment.js';
 import { normalizeAny, normalizeObservable, type NormalizedObservable } from './normalize.js';
 import type { ObservableType } from './observable-types.js';
@@ -582,7 +583,8 @@ export class IndicatorsService {
         status: q.status,
         category: q.category,
         province_code: q.province_code,
-        q: q.q,
+        // A defanged query (example[.]com) searches for the live value.
+        q: q.q ? refang(q.q.trim()) || undefined : undefined,
         after_id: before,
         limit: limit * 2,
       });

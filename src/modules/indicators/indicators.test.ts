@@ -154,4 +154,19 @@ describe(`indicator store and lookups (${dbLabel})`, () => {
     const next = await h.app.inject({ method: 'GET', url: `/api/v1/indicators?type=domain&limit=2&before_id=${body.next_before_id}`, headers: ministry.headers });
     assert.ok(next.json().items.every((x: { id: string }) => Number(x.id) < body.next_before_id));
   });
+
+  test('search finds any part of a value in any case, and a defanged query finds the live value', async () => {
+    const name = `portal-${stamp}.searchable-threat.com`;
+    await submit(vendor, [{ type: 'domain', value: name }, { type: 'url', value: `http://${name}/Login.php` }], 'green');
+    const search = async (q: string) =>
+      ((await h.app.inject({ method: 'GET', url: `/api/v1/indicators?q=${encodeURIComponent(q)}`, headers: ministry.headers })).json().items as { value: string }[]).map((x) => x.value).sort();
+    assert.deepEqual(await search(`${stamp}.SEARCHABLE`), [name, `http://${name}/Login.php`].sort());
+    assert.deepEqual(await search('login.PHP'), [`http://${name}/Login.php`].filter((v) => v.includes(String(stamp))).concat((await search('login.PHP')).filter((v) => !v.includes(String(stamp)))).sort());
+    assert.ok((await search(`${stamp}[.]searchable-threat[.]com`)).includes(name));
+    assert.ok((await search(`hxxp://${name.replace(/\./g, '[.]')}`)).includes(`http://${name}/Login.php`));
+    assert.deepEqual(await search(`no-such-${stamp}`), []);
+    // The submitted defanged value is stored live, so a reporter may paste it as it is written.
+    const r = await submit(vendor, [{ type: 'domain', value: `defanged-${stamp}[.]searchable-threat[.]com` }], 'green');
+    assert.equal(r.observables[0].value ?? (await lookup(ministry, `defanged-${stamp}.searchable-threat.com`)).value, `defanged-${stamp}.searchable-threat.com`);
+  });
 });

@@ -149,7 +149,7 @@ export class ImportsService {
       source: o.source ?? 'bulk',
       category: o.category,
       subtype: o.subtype,
-      title: o.title ?? `Bulk import ${now.toISOString()}`,
+      title: o.title ?? bulkTitle(o.category, o.subtype, now),
       description: '',
       discovered_at: now,
       affected_party: null,
@@ -331,4 +331,16 @@ function presentImport(row: any): ImportReceipt {
     refusals: typeof row.refusals === 'string' ? JSON.parse(row.refusals) : row.refusals,
     created_at: new Date(row.created_at).toISOString(),
   };
+}
+
+/**
+ * The title of a bulk import without one (its case takes it): what it is, from the taxonomy, and
+ * when in Beijing time, in the platform's working language: "钓鱼网站：批量导入（2026-12-02 08:01 北京时间）",
+ * not an ISO timestamp.
+ */
+export function bulkTitle(category: string, subtype: string, now: Date): string {
+  const cat = THREAT_CATEGORIES[category as ThreatCategory] as { label: { zh: string }; subtypes: Record<string, { zh: string }> } | undefined;
+  const what = cat?.subtypes[subtype]?.zh ?? cat?.label.zh ?? subtype;
+  const when = new Date(now.getTime() + 8 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ');
+  return `${what}：批量导入（${when} 北京时间）`;
 }

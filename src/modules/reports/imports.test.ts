@@ -55,6 +55,12 @@ describe(`bulk imports (${dbLabel})`, () => {
     assert.equal(n.n, 2, 'one sighting per distinct accepted value');
   });
 
+  test('an untitled import is titled by what it holds and when in Beijing time, not an ISO stamp', async () => {
+    const rec = (await upload(`titled-${Date.now()}.example.org\n`, 'text/plain')).json();
+    const row = await h.c.handle.db.selectFrom('reports').select(['title']).where('id', '=', rec.report_id).executeTakeFirstOrThrow();
+    assert.match(row.title, /^恶意程序传播地址：批量导入（\d{4}-\d{2}-\d{2} \d{2}:\d{2} 北京时间）$/);
+  });
+
   test('CSV with a header, per-line types and categories; NDJSON; gzip', async () => {
     const stamp = Date.now();
     const csv = `value,type,category,subtype\n"http://dl.natgo.cn/${stamp}/a,b.sh",url,,\nphish-${stamp}.example.org,domain,malicious_resource,phishing_site\nd41d8cd98f00b204e9800998ecf8427e,file_hash,malicious_program,trojan\nfoo,domain,nope,x\n`;

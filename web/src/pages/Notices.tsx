@@ -9,6 +9,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useParams, useSearchParams } from 'react-router-dom';
 import { DataTable } from '../components/DataTable';
 import { OrgName } from '../components/OrgName';
+import { EvidenceLink } from '../components/EvidenceLink';
 import { Badge, Card, Definition, ErrorBox, Field, Loading, PageHeader, useEnum } from '../components/ui';
 import { api, evidenceContentType, upload } from '../lib/api';
 import { NOTICE_STATES, type Notice } from '../lib/domain';
@@ -33,16 +34,20 @@ export function Countdown({ deadline, state }: { deadline: string | null; state:
   const now = useNow(1000);
   if (!deadline) return <span className="muted">—</span>;
   const left = new Date(deadline).getTime() - now;
-  if (!RUNNING.includes(state) && state !== 'overdue') return <span className="muted">{formatTime(deadline)}</span>;
+  // The absolute deadline in Beijing time, and beside it how long is left (or how long overdue).
+  const at = <time dateTime={deadline}>{formatTime(deadline)}</time>;
+  if (!RUNNING.includes(state) && state !== 'overdue') return <span className="muted">{at}</span>;
   if (left < 0 || state === 'overdue')
     return (
-      <span className="countdown bad" title={formatTime(deadline)}>
-        {t('notices.overdueBy', { d: formatDuration(-left) })}
+      <span className="deadline">
+        {at}{' '}
+        <span className="countdown bad">{t('notices.overdueBy', { d: formatDuration(-left) })}</span>
       </span>
     );
   return (
-    <span className={`countdown ${left < 2 * 3600_000 ? 'warn' : ''}`} title={formatTime(deadline)}>
-      {t('notices.timeLeft', { d: formatDuration(left) })}
+    <span className="deadline">
+      {at}{' '}
+      <span className={`countdown ${left < 2 * 3600_000 ? 'warn' : ''}`}>{t('notices.timeLeft', { d: formatDuration(left) })}</span>
     </span>
   );
 }
@@ -148,7 +153,7 @@ export function NoticeDetailPage() {
               [t('cases.emergency'), n.emergency ? t('common.yes') : t('common.no')],
               [t('cases.severity'), en('severity', n.severity)],
               [t('common.province'), labels.province(n.province_code)],
-              [t('notices.case'), n.case_id ? <Link to={`/cases/${n.case_id}`}>{n.case_id.slice(0, 8)}</Link> : '—'],
+              [t('notices.case'), n.case_id ? <Link to={`/cases/${n.case_id}`}>{t('notices.openCase')}</Link> : '—'],
               ...(n.phone_call ? ([[t('notices.phoneCall'), `${n.phone_call.caller} → ${n.phone_call.callee} · ${formatTime(n.phone_call.called_at)}`]] as [string, string][]) : []),
               ...(n.written_due_at ? ([[t('notices.writtenDue'), `${formatTime(n.written_due_at)}${n.written_late ? ` · ${t('notices.late')}` : ''}`]] as [string, string][]) : []),
             ]}
@@ -188,9 +193,7 @@ export function NoticeDetailPage() {
           <p className="prewrap">{n.result.summary}</p>
           {(n.result.evidence_sha256 ?? []).map((h) => (
             <div key={h}>
-              <a className="mono small" href={`/api/v1/evidence/${h}`}>
-                {h}
-              </a>
+              <EvidenceLink sha256={h} />
             </div>
           ))}
           {n.verification && (

@@ -30,6 +30,9 @@ export function SignInPage() {
       .catch(() => setDemo(false));
   }, []);
   const from = (location.state as { from?: string } | null)?.from ?? '/';
+  // A refused sign-in names no field (it must not tell which was wrong): mark both.
+  const refused = error instanceof ApiError && error.problem.code === 'unauthenticated';
+  const bad = refused ? 'field-invalid' : undefined;
   if (session) return <Navigate to={from} replace />;
 
   const submit = async (e: FormEvent) => {
@@ -66,9 +69,9 @@ export function SignInPage() {
         </div>
         <p className="muted">{t('signin.subtitle')}</p>
         <label htmlFor="username">{t('signin.username')}</label>
-        <input id="username" name="username" autoComplete="username" value={username} onChange={(e) => setUsername(e.target.value)} required autoFocus />
+        <input id="username" name="username" autoComplete="username" className={bad} aria-invalid={refused || undefined} value={username} onChange={(e) => setUsername(e.target.value)} required autoFocus />
         <label htmlFor="password">{t('signin.password')}</label>
-        <input id="password" name="password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />
+        <input id="password" name="password" type="password" autoComplete="current-password" className={bad} aria-invalid={refused || undefined} value={password} onChange={(e) => setPassword(e.target.value)} required />
         {needsCode && (
           <>
             <label htmlFor="totp">{t('signin.code')}</label>
@@ -76,7 +79,7 @@ export function SignInPage() {
             <p className="hint">{t('signin.codeHint')}</p>
           </>
         )}
-        <ErrorBox error={error} />
+        <ErrorBox error={error} context="signIn" />
         <button type="submit" disabled={busy} data-testid="signin-submit">
           {busy ? t('common.working') : t('signin.submit')}
         </button>
