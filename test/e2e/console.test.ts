@@ -248,6 +248,64 @@ describe('web console in chromium', { skip: chromiumMissing }, () => {
     await reviewer.context.close();
   });
 
+  /** An API token of a demo organization, for the steps a test does not click. */
+  async function tokenOf(shortCode: string): Promise<{ org_id: string; headers: Record<string, string> }> {
+    const org = (await h.c.handle.db.selectFrom('organizations').select(['id']).where('short_code', '=', shortCode).executeTakeFirstOrThrow()) as { id: string };
+    const t = await h.c.auth.createToken(null, { org_id: org.id, name: `e2e ${shortCode}`, roles: ['admin', 'analyst', 'reporter', 'handler'] });
+    return { org_id: org.id, headers: { authorization: `Bearer ${t.token}` } };
+  }
+
+  test('the reporter answers the institution\u2019s questions as itself; the noticed unit opens the case behind its notice', async () => {
+    const vendor = await tokenOf('demo-vendor-greatwall');
+    const rep = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/reports',
+      headers: vendor.headers,
+      payload: { category: 'malicious_resource', subtype: 'botnet_c2', title: '需补充材料的控制端 113.108.10.77', discovered_at: new Date(Date.now() - 600_000).toISOString(), tlp: 'amber', observables: [{ type: 'ipv4', value: '113.108.10.77' }] },
+    });
+    assert.equal(rep.statusCode, 201, rep.body);
+    const caseId = rep.json().case_id as string;
+    const kase = await caseOfReport(rep.json().id);
+    const institution = await tokenOf(kase.institution!);
+    const ask = await h.app.inject({ method: 'POST', url: `/api/v1/cases/${caseId}/identification`, headers: institution.headers, payload: { verdict: 'more_info_needed', questions: ['请提供样本回连的抓包摘要。'] } });
+    assert.equal(ask.statusCode, 200, ask.body);
+
+    // The reporter sees the question on its case and answers it in the console.
+    const reporter = await newPage(h);
+    let page = reporter.page;
+    await signIn(page, 'greatwall-reporter');
+    await page.goto(`/cases/${caseId}`);
+    await page.waitForSelector('[data-testid=information-form]');
+    assert.match(await textOf(page, '.action-card'), /抓包摘要/);
+    await page.fill('#i-answers', '已上传抓包摘要：每 60 秒回连 443 端口。');
+    await page.click('[data-testid=information-form] button[type=submit]');
+    await page.waitForSelector('[data-testid=information-form]', { state: 'detached' });
+    await reporter.context.close();
+    assert.equal((await caseOfReport(rep.json().id)).state, 'identifying');
+    const answered = await h.c.audit.forObject('case', caseId);
+    const provide = answered.find((e) => e.action === 'case.provide_info');
+    assert.ok(provide, 'the answer is in the case\u2019s trail');
+    assert.equal(provide.actor_org_id, vendor.org_id, 'recorded as the reporter\u2019s, not the institution\u2019s');
+
+    // Confirmed and decided; the noticed unit follows its notice to the case.
+    const confirm = await h.app.inject({ method: 'POST', url: `/api/v1/cases/${caseId}/identification`, headers: institution.headers, payload: { verdict: 'confirmed', severity: 'general', analysis: '抓包确认。', recommended_measures: ['block_ip'] } });
+    assert.equal(confirm.statusCode, 200, confirm.body);
+    const gd = await tokenOf('ca-guangdong');
+    const decided = await h.app.inject({ method: 'POST', url: `/api/v1/cases/${caseId}/decisions`, headers: gd.headers, payload: { reasons: '同意认定，封堵。', measures: [{ measure: 'block_ip' }] } });
+    assert.equal(decided.statusCode, 201, decided.body);
+    const noticeId = decided.json().notices[0].id as string;
+    const unit = await newPage(h);
+    page = unit.page;
+    await signIn(page, 'china-telecom-guangdong-secops');
+    await page.goto(`/notices/${noticeId}`);
+    await page.click(`a[href="/cases/${caseId}"]`);
+    await page.locator('h1', { hasText: '113.108.10.77' }).waitFor();
+    const body = await page.locator('main').innerText();
+    assert.doesNotMatch(body, /长城示范/, 'the unit does not learn who reported it');
+    assert.doesNotMatch(body, /无权|不存在|404/);
+    await unit.context.close();
+  });
+
   test('an overdue notice becomes an enforcement case: interview and penalty are recorded by clicking', async () => {
     // Set up through the services (the clicking was shown above): a confirmed case in Guangdong,
     // decided, its notice left unanswered past the deadline.

@@ -376,7 +376,7 @@ function InformationForm({ c, onDone }: { c: CaseDetail; onDone: () => void }) {
           ))}
         </ul>
       )}
-      <form onSubmit={a.run}>
+      <form onSubmit={a.run} data-testid="information-form">
         <Field label={t('cases.answers')} htmlFor="i-answers">
           <textarea id="i-answers" rows={4} value={answers} onChange={(e) => setAnswers(e.target.value)} required />
         </Field>
