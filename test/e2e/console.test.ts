@@ -349,6 +349,13 @@ describe('web console in chromium', { skip: chromiumMissing }, () => {
     const row = (await h.c.handle.db.selectFrom('enforcement_cases' as any).select(['state', 'penalty_notice_id'] as any).where('id' as any, '=', enf.id).executeTakeFirst()) as unknown as { state: string; penalty_notice_id: string | null };
     assert.equal(row.state, 'penalty_decided');
     assert.ok(row.penalty_notice_id);
+    // The penalty decision's page says the provision, the amount and the remedies.
+    await page.goto(`/notices/${row.penalty_notice_id}`);
+    await page.waitForSelector('[data-testid=document-facts]');
+    const facts = await textOf(page, '[data-testid=document-facts]');
+    assert.match(facts, /第六十一条/);
+    assert.match(facts, /¥20,000/);
+    assert.match(facts, /行政复议/);
     await context.close();
   });
 

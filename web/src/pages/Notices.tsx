@@ -18,6 +18,7 @@ import { useApi, useLabels, useNow } from '../lib/hooks';
 import { can, useMe } from '../lib/session';
 import { verifySigned, type PublicKey, type SignedDocument, type VerifyOutcome } from '../lib/verify';
 import { AppealForm } from './CaseDetail';
+import { legalLabel } from './Enforcement';
 import { EnumSelect, ProvinceSelect } from './filters';
 
 const PAGE = 25;
@@ -179,6 +180,7 @@ export function NoticeDetailPage() {
           )}
         </Card>
       </div>
+      {n.document_url && <DocumentFacts id={n.id} />}
       <Card title={t('notices.targets')}>
         <ul className="mono">
           {n.targets.slice(0, 500).map((x, i) => (
@@ -214,6 +216,49 @@ export function NoticeDetailPage() {
         </p>
       )}
     </>
+  );
+}
+
+/**
+ * What the signed document says beyond the notice's row: the threat and the decision's reasons of a
+ * handling notice; the provision, amounts and remedies of a penalty decision (issue 11).
+ */
+function DocumentFacts({ id }: { id: string }) {
+  const { t, i18n } = useTranslation();
+  const en = useEnum();
+  const doc = useApi(() => api.get<SignedDocument>(`/api/v1/notices/${id}/document`), [id]);
+  const d = doc.data?.document as
+    | {
+        reasons?: string | null;
+        threat?: { label: { zh: string; en: string }; title: string } | null;
+        remedies?: { zh: string; en: string } | null;
+        penalty?: { provision: string; tier: string; kind: string; unit_amount: number; person_amount: number; person_name: string | null; conduct_date: string } | null;
+      }
+    | undefined;
+  if (!d) return null;
+  const lang = i18n.language === 'en' ? 'en' : 'zh';
+  const yuan = (x: number) => (x ? `¥${x.toLocaleString()}` : '—');
+  const items: [string, React.ReactNode][] = [];
+  if (d.threat) items.push([t('notices.threat'), `${d.threat.label[lang]} · ${d.threat.title}`]);
+  if (d.reasons) items.push([t('notices.reasons'), <span className="prewrap">{d.reasons}</span>]);
+  if (d.penalty) {
+    items.push(
+      [t('enforcement.provision'), legalLabel(d.penalty.provision, i18n.language, en)],
+      [t('notices.penaltyTier'), en('penaltyTier', d.penalty.tier)],
+      [t('notices.penaltyKind'), en('penaltyKind', d.penalty.kind)],
+      [t('notices.unitAmount'), yuan(d.penalty.unit_amount)],
+      [t('notices.personAmount'), d.penalty.person_amount ? `${yuan(d.penalty.person_amount)}${d.penalty.person_name ? ` · ${d.penalty.person_name}` : ''}` : '—'],
+      [t('notices.conductDate'), d.penalty.conduct_date],
+    );
+  }
+  if (d.remedies) items.push([t('notices.remedies'), <span className="prewrap">{d.remedies[lang]}</span>]);
+  if (items.length === 0) return null;
+  return (
+    <Card title={t('notices.documentFacts')}>
+      <div data-testid="document-facts">
+        <Definition items={items} />
+      </div>
+    </Card>
   );
 }
 
