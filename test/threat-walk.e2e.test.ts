@@ -10,17 +10,12 @@
  *   reporter is trusted for provisional listing.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
-import { createContainer, type Container } from '../src/container.js';
-import { seedDemo, type DemoCredential } from '../src/demo/seed.js';
+import type { Container } from '../src/container.js';
+import type { DemoCredential } from '../src/demo/seed.js';
 import type { AdjustableClock } from '../src/lib/clock.js';
-import { openFreshDatabase } from './helpers/fresh-database.js';
+import { startDemoWorld, type DemoWorld } from './helpers/demo-world.js';
 import { dbLabel } from './helpers/harness.js';
 
 process.env.THREATSHARE_KEY_SECRET ??= 'threatshare-test-only-key-secret';
@@ -40,9 +35,8 @@ describe(`one threat through every party and channel (${dbLabel})`, () => {
   let c: Container;
   let app: FastifyInstance;
   let clock: AdjustableClock;
-  let dataDir: string;
-  let drop: () => Promise<void>;
   let creds: DemoCredential[];
+  let world: DemoWorld;
   const tag = Math.random().toString(36).slice(2, 8);
 
   const cred = (code: string) => creds.find((x) => x.short_code === code)!;
@@ -53,24 +47,10 @@ describe(`one threat through every party and channel (${dbLabel})`, () => {
   };
 
   before(async () => {
-    process.env.THREATSHARE_TEST_CLOCK = '1';
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'threatshare-walk-'));
-    const fresh = await openFreshDatabase('ts_walk');
-    drop = fresh.drop;
-    c = await createContainer({ ...loadConfig({ DATA_DIR: dataDir }), publicUrl: 'http://127.0.0.1:1' }, { handle: fresh.handle });
-    clock = c.workflow.clock as AdjustableClock;
-    creds = (await seedDemo(c)).credentials;
-    app = await buildApp(c);
-    await app.ready();
+    world = await startDemoWorld('ts_walk');
+    ({ c, app, clock, creds } = world);
   });
-
-  after(async () => {
-    delete process.env.THREATSHARE_TEST_CLOCK;
-    await app?.close();
-    await c?.close();
-    await drop?.();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => world?.close());
 
   /** Every channel, as `who` reads it, for an address and a domain of the same threat. */
   async function seen(who: DemoCredential, ip: string, domain: string, reportId: string): Promise<Seen> {

@@ -13,19 +13,16 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
-import { createContainer, type Container } from '../src/container.js';
-import { seedDemo, type DemoCredential } from '../src/demo/seed.js';
+import type { Container } from '../src/container.js';
+import type { DemoCredential } from '../src/demo/seed.js';
 import type { AdjustableClock } from '../src/lib/clock.js';
 import { verifySignedDocument, type PublicKeyRecord } from '../src/modules/notices/notice-document.js';
 import { verifyWebhook } from '../src/modules/webhooks/webhook-signature.js';
-import { openFreshDatabase } from './helpers/fresh-database.js';
+import { startDemoWorld, type DemoWorld } from './helpers/demo-world.js';
 import { dbLabel } from './helpers/harness.js';
 
 // Every process that signs shares the key secret (docs/workflow.md); the suites share one PostgreSQL.
@@ -46,7 +43,7 @@ describe(`handling workflow end to end (${dbLabel})`, () => {
   let app: FastifyInstance;
   let clock: AdjustableClock;
   let dataDir: string;
-  let drop: () => Promise<void>;
+  let world: DemoWorld;
   let creds: DemoCredential[];
   let receiver: http.Server;
   let receiverUrl: string;
@@ -63,16 +60,9 @@ describe(`handling workflow end to end (${dbLabel})`, () => {
   };
 
   before(async () => {
-    process.env.THREATSHARE_TEST_CLOCK = '1';
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'threatshare-wf-e2e-'));
-    const fresh = await openFreshDatabase('ts_wf_e2e');
-    drop = fresh.drop;
-    c = await createContainer({ ...loadConfig({ DATA_DIR: dataDir }), publicUrl: 'http://127.0.0.1:1' }, { handle: fresh.handle });
-    clock = c.workflow.clock as AdjustableClock;
+    world = await startDemoWorld('ts_wf_e2e');
+    ({ c, app, clock, creds, dataDir } = world);
     assert.equal(typeof clock.advance, 'function', 'the test clock is adjustable');
-    creds = (await seedDemo(c)).credentials;
-    app = await buildApp(c);
-    await app.ready();
     receiver = http.createServer((req, res) => {
       let body = '';
       req.on('data', (d) => (body += d));
@@ -87,13 +77,9 @@ describe(`handling workflow end to end (${dbLabel})`, () => {
   });
 
   after(async () => {
-    delete process.env.THREATSHARE_TEST_CLOCK;
     receiver?.closeAllConnections();
     receiver?.close();
-    await app?.close();
-    await c?.close();
-    await drop?.();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await world?.close();
   });
 
   async function keys(): Promise<PublicKeyRecord[]> {
