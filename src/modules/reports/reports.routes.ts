@@ -40,6 +40,10 @@ export function bodyBytes(stream: Readable, gzip: boolean, limit: number, maxRat
       else cb(null, chunk);
     },
   });
+  // A body that fails (broken off, not gzip, over a limit) before the import starts reading it
+  // must not be an uncaught 'error' event that ends the process: the reader gets the error when
+  // it iterates (the import first checks its options and, on PostgreSQL, opens its transaction).
+  counter.on('error', () => undefined);
   if (!gzip) {
     stream.on('error', (e) => counter.destroy(e));
     return stream.pipe(counter);
