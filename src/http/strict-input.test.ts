@@ -72,6 +72,16 @@ describe(`malformed input is a 400 problem+json with its field, and changes noth
     assert.equal(await reportCount(), before);
   });
 
+  test('STIX bundles and TAXII envelopes are parsed as strictly as other JSON bodies', async () => {
+    const bundle = { type: 'bundle', id: 'bundle--6b1a7f4e-2f4b-4a7e-9d1e-1a2b3c4d5e6f', objects: [{ type: 'domain-name', spec_version: '2.1', id: 'domain-name--0d4f6a2c-3b1e-4c5d-8e7f-9a0b1c2d3e4f', value: 'nul\u0000.example.com' }] };
+    const stix = await h.app.inject({ method: 'POST', url: '/api/v1/stix/bundles', headers: { ...org.headers, 'content-type': 'application/stix+json' }, payload: JSON.stringify(bundle) });
+    assertProblem(stix, 'validation_failed', '/objects/0/value');
+    const bytes = Buffer.from(JSON.stringify({ ...bundle, objects: [{ ...bundle.objects[0], value: 'XX.example.com' }] }));
+    bytes[bytes.indexOf('XX')] = 0xff;
+    const notUtf8 = await h.app.inject({ method: 'POST', url: '/api/v1/stix/bundles', headers: { ...org.headers, 'content-type': 'application/stix+json' }, payload: bytes });
+    assertProblem(notUtf8, 'malformed_body', '');
+  });
+
   test('a NUL in a query string is refused with the parameter as field', async () => {
     const r = await h.app.inject({ method: 'GET', url: '/api/v1/indicators/lookup?value=a%00b', headers: org.headers });
     assertProblem(r, 'validation_failed', '/querystring/value');

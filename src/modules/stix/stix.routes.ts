@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { bearer, problemResponses } from '../../http/common.schema.js';
 import { principalOf } from '../../http/authenticate.js';
+import { parseJsonBody } from '../../http/strict-input.js';
 import { validationFailed } from '../../lib/problem.js';
 import type { IndicatorsService } from '../indicators/indicators.service.js';
 import { THREATSHARE_EXTENSION_DOCS_PATH, THREATSHARE_EXTENSION_SCHEMA } from './stix-extension.js';
@@ -22,13 +23,12 @@ export function stixRoutes(app: FastifyInstance, deps: { stix: StixService; indi
   const tags = ['stix'];
 
   app.register(async (scope) => {
-    scope.addContentTypeParser('application/stix+json', { parseAs: 'string', bodyLimit: deps.importLimit }, (_req, body, done) => {
+    // Strict like every JSON body (src/http/strict-input.ts): UTF-8 or refused, no NUL or lone surrogate.
+    scope.addContentTypeParser('application/stix+json', { parseAs: 'buffer', bodyLimit: deps.importLimit }, (_req, body, done) => {
       try {
-        done(null, JSON.parse(String(body)));
+        done(null, parseJsonBody(body as Buffer));
       } catch (error) {
-        const e = new SyntaxError(`The body is not valid JSON: ${(error as Error).message}`) as SyntaxError & { statusCode: number };
-        e.statusCode = 400;
-        done(e, undefined);
+        done(error as Error, undefined);
       }
     });
 

@@ -8,6 +8,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { principalOf } from '../../http/authenticate.js';
+import { parseJsonBody } from '../../http/strict-input.js';
 import { Problem, PROBLEM_CODES, type ProblemCode } from '../../lib/problem.js';
 import { acceptsTaxii, isTaxiiContentType, TAXII_MEDIA_TYPE } from './taxii-query.js';
 import { TAXII_ROOT_PATH, type TaxiiPage, type TaxiiService } from './taxii.service.js';
@@ -46,12 +47,13 @@ export function taxiiRoutes(app: FastifyInstance, deps: { taxii: TaxiiService; s
   app.register(
     async (scope) => {
       scope.removeAllContentTypeParsers();
-      scope.addContentTypeParser('application/taxii+json', { parseAs: 'string', bodyLimit: deps.maxContentLength }, (req, body, done) => {
+      // Strict like every JSON body (src/http/strict-input.ts): UTF-8 or refused, no NUL or lone surrogate.
+      scope.addContentTypeParser('application/taxii+json', { parseAs: 'buffer', bodyLimit: deps.maxContentLength }, (req, body, done) => {
         if (!isTaxiiContentType(req.headers['content-type'])) return done(new Problem('unsupported_media_type', `Send ${TAXII_MEDIA_TYPE}`), undefined);
         try {
-          done(null, JSON.parse(String(body)));
-        } catch {
-          done(new Problem('malformed_json', 'The body is not valid JSON'), undefined);
+          done(null, parseJsonBody(body as Buffer));
+        } catch (error) {
+          done(error as Error, undefined);
         }
       });
       scope.addContentTypeParser('*', (req, _payload, done) => {
