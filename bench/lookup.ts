@@ -28,6 +28,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
@@ -251,7 +252,8 @@ async function loadIndicators(
       await client.end();
     }
   } else {
-    const raw = new PGlite(dataDir);
+    // The platform's own extensions (migration 0013's trigram index needs pg_trgm to write rows).
+    const raw = new PGlite(dataDir, { extensions: { pg_trgm } });
     try {
       await raw.query(`COPY indicators ${LOAD_COLUMNS} FROM '/dev/blob'`, [], { blob: new Blob([text]) });
       await raw.exec('ANALYZE indicators; CHECKPOINT;');

@@ -604,9 +604,13 @@ export class StixService {
     this.catchingUp = true;
     try {
       for (;;) {
+        const started = Date.now();
         const r = await this.sync({ maxIndicators: SYNC_BATCH });
         if (r.complete || (background && this.timer === null)) return;
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        // In the background, a pause as long as the batch took: the conversion never takes more
+        // than half of the thread, which requests share with it (on PGlite the database too).
+        const pause = background ? Date.now() - started : 0;
+        await new Promise<void>((resolve) => (pause > 0 ? setTimeout(resolve, pause) : setImmediate(resolve)));
       }
     } finally {
       this.catchingUp = false;
