@@ -12,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { ACCESS_TABLE, INDICATOR_ACCESS, indicatorRelations, relationsAllowFields, relationsAllowTlp, REPORTER_NAMED_TO, renderAccessTable, TLP_ORDER } from '../src/modules/access/access.table.js';
 import { isInOrganizationCollection } from '../src/modules/access/access.sql.js';
 import type { Principal } from '../src/modules/auth/principal.js';
+import { checkNoticeHtml, extractSignedNoticeFromHtml, type SignedDocument } from '../src/modules/notices/notice-document.js';
 import { makeOrg, type TestOrg } from './helpers/factories.js';
 import { dbLabel, startHarness, type Harness } from './helpers/harness.js';
 import { freshBlock } from './helpers/workflow.js';
@@ -308,6 +309,22 @@ describe(`the workflow rows of the access table: cases, notices, evidence, appea
       const r = await call(who, 'GET', `/api/v1/notices?case_id=${caseId}`);
       assert.equal(r.status, 200, r.raw);
       assert.equal(r.body.items.some((n: { id: string }) => n.id === noticeId), listed, who);
+    }
+  });
+
+  test('the printable notice is checked against its signed JSON, not only the embedded document', async () => {
+    for (const lang of ['zh', 'en']) {
+      const page = await call('noticed', 'GET', `/api/v1/notices/${noticeId}/print?lang=${lang}`);
+      assert.equal(page.status, 200);
+      const html = page.raw;
+      const signed = extractSignedNoticeFromHtml(html) as SignedDocument;
+      assert.deepEqual(checkNoticeHtml(html, signed), { matches: true }, lang);
+      const recipientEdited = html.replace(/(<span class="id">\()[0-9a-f-]{36}(\)<\/span>)(?![\s\S]*<span class="id">\([0-9a-f-]{36}\))/, `$1${o.outsider.id}$2`);
+      const deadlineEdited = html.replace(/<strong>([^<]*)<\/strong>/g, (m, t) => (/\d{4}-\d{2}-\d{2}/.test(t) ? '<strong>2099-12-31 23:59:59</strong>' : m));
+      for (const edited of [recipientEdited, deadlineEdited]) {
+        assert.notEqual(edited, html);
+        assert.equal(checkNoticeHtml(edited, extractSignedNoticeFromHtml(edited) as SignedDocument).matches, false);
+      }
     }
   });
 

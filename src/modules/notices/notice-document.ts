@@ -579,7 +579,8 @@ export function checkNoticeHtml(html: string, signed: SignedDocument): { matches
   if (!lang) return { matches: false, message: 'The page is not one the platform renders (no zh-CN or en language)' };
   const fpLabel = escapeHtml(L[lang].key_fingerprint);
   const fp = new RegExp(`<tr><th>${fpLabel.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}</th><td><span class="mono">([^<]*)</span></td></tr>`).exec(html)?.[1];
-  const url = /<p class="mono">threatshare notice verify notice\.html<\/p>\n<p class="mono wrap">([^<]*)<\/p>/.exec(html)?.[1];
+  const keysArg = /<p class="mono wrap">threatshare notice verify notice\.html --keys ([^<]*)<\/p>/.exec(html)?.[1];
+  const url = keysArg !== undefined && keysArg !== 'keys.json' ? keysArg : undefined;
   let again: string;
   try {
     again = renderNoticeHtml(signed, lang, { key_fingerprint: fp ? unescapeHtml(fp) : undefined, public_keys_url: url ? unescapeHtml(url) : undefined });
