@@ -26,7 +26,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { loadConfig } from '../src/config.js';
 import { createContainer } from '../src/container.js';
 import { openDatabase, sql } from '../src/db/database.js';
-import { lineBatches } from '../src/lib/line-batches.js';
+import { lineBatches, type Line } from '../src/lib/line-batches.js';
 import { makeOrg } from '../test/helpers/factories.js';
 import {
   dbKinds,
@@ -208,7 +208,7 @@ async function runIntake(
 }
 
 /** The file's lines a chunk at a time, as the CLI and the API read them. */
-function fileLines(file: string): AsyncGenerator<string[]> {
+function fileLines(file: string): AsyncGenerator<Line[]> {
   return lineBatches(fs.createReadStream(file));
 }
 

@@ -5,6 +5,9 @@
  *   --mode=app   the real platform: `createContainer` (which loads the lookup index from the
  *                database, as at start-up) and `buildApp`, listening on 127.0.0.1
  *   --mode=bare  a bare node:http server answering one constant JSON body: the raw limit
+ *   --stix-sync=no  no background STIX conversion (the steady state, when the store was derived long ago)
+ *   --start=background  with --mode=app: start as `threatshare serve` does (listen first, build
+ *                the lookup filter in the background; a `filter` message says when it is built)
  *
  * It tells the parent its port and memory over IPC, answers `{ cmd: 'rss' }` with its RSS, and
  * exits on `{ cmd: 'stop' }` (or when the parent goes away).
@@ -22,12 +25,13 @@ import { parseFlags, seconds } from './bench-common.js';
 
 export type ServerMessage =
   | { kind: 'ready'; port: number; rss: number; heapUsed: number; loadSeconds: number; indexed: number }
-  | { kind: 'rss'; rss: number; heapUsed: number };
+  | { kind: 'rss'; rss: number; heapUsed: number }
+  | { kind: 'filter'; seconds: number; indexed: number; filterBytes: number; rss: number; heapUsed: number };
 
 const send = (m: ServerMessage) => process.send!(m);
 
 async function main() {
-  const flags = parseFlags(process.argv.slice(2), { mode: 'app', url: '', 'data-dir': '', body: '' });
+  const flags = parseFlags(process.argv.slice(2), { mode: 'app', url: '', 'data-dir': '', body: '', start: 'wait', 'stix-sync': 'yes' });
   let close: () => Promise<void>;
   if (flags.mode === 'bare') {
     const body = Buffer.from(flags.body || '{"known":false}');
@@ -42,11 +46,20 @@ async function main() {
     const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'threatshare-bench-server-'));
     const t = process.hrtime.bigint();
     const handle = await openDatabase(flags.url ? { databaseUrl: flags.url } : { dataDir: flags['data-dir'] });
-    const c = await createContainer(loadConfig({ DATA_DIR: stateDir, ...(flags.url ? { DATABASE_URL: flags.url } : {}) }), { handle });
+    const background = flags.start === 'background';
+    const c = await createContainer(loadConfig({ DATA_DIR: stateDir, ...(flags.url ? { DATABASE_URL: flags.url } : {}) }), { handle, loadIndex: !background });
     const app = await buildApp(c);
     await app.listen({ host: '127.0.0.1', port: 0 });
+    // The steady state of a platform that converted its store to STIX long ago (bench/scale.ts).
+    if (flags['stix-sync'] === 'no') c.interop.stix.stopSyncing();
     const loadSeconds = seconds(t);
     send({ kind: 'ready', port: (app.server.address() as AddressInfo).port, ...memory(), loadSeconds, indexed: c.indicators.index.size });
+    if (background) {
+      c.indicators.startPolling();
+      void c.indicators.load().then(() =>
+        send({ kind: 'filter', seconds: seconds(t), indexed: c.indicators.index.size, filterBytes: c.indicators.index.filterBytes, ...memory() }),
+      );
+    }
     close = async () => {
       await app.close();
       await c.close();

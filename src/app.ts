@@ -7,7 +7,9 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Container } from './container.js';
 import { registerAuthentication, type ExtraAuthenticator } from './http/authenticate.js';
-import { registerProblemHandler } from './http/problem-handler.js';
+import { registerProblemHandler, sendProblem, writeClientError } from './http/problem-handler.js';
+import { registerStrictInput } from './http/strict-input.js';
+import { registerRateLimits, registerSecurityHeaders } from './http/security.js';
 import { validatorCompiler } from './http/validation.js';
 import { auditRoutes } from './modules/audit/audit.routes.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
@@ -33,9 +35,19 @@ export async function buildApp(c: Container, options: AppOptions = {}): Promise<
     // Per-request lines would dominate the log at lookup rates; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: 'x-request-id',
+    // Fastify takes a hop count too (its types leave the number out).
+    trustProxy: c.config.trustProxy as boolean | string,
+    // A path that is not valid percent-encoding is a problem+json 400 like any other bad input.
+    frameworkErrors: (err, request, reply) => {
+      sendProblem(reply, 'validation_failed', err.code === 'FST_ERR_BAD_URL' ? 'The request path is not valid percent-encoded UTF-8' : err.message, { field: '' });
+    },
+    // Requests that do not even parse as HTTP get a problem+json answer too, then the connection closes.
+    clientErrorHandler: writeClientError,
   });
+  registerStrictInput(app);
   app.setValidatorCompiler(validatorCompiler);
   registerProblemHandler(app);
+  await registerSecurityHeaders(app, { https: c.config.publicUrl.startsWith('https:') });
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -59,24 +71,25 @@ export async function buildApp(c: Container, options: AppOptions = {}): Promise<
   // The console's session cookie is one more way in (with CSRF checks); its routes come first so
   // their onSend hook covers every route.
   registerAuthentication(app, c.auth, [sessionAuthenticator(c.sessions), ...(options.extraAuthenticators ?? [])]);
+  await registerRateLimits(app, c.config.rateLimits);
   sessionsRoutes(app, c.sessions, { secureCookie: c.config.publicUrl.startsWith('https:'), maxAgeSeconds: 12 * 3600 });
 
   app.get('/healthz', {
     config: { public: true },
-    schema: { tags: ['platform'], summary: 'Ready when the database answers and the lookup index is loaded' },
+    schema: { tags: ['platform'], summary: 'Ready as soon as the server listens; says whether the lookup filter is built yet (lookups are answered either way)' },
     handler: async (_req, reply) => {
-      const ready = c.indicators.index.ready;
-      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'starting', database: c.handle.kind, indicators: c.indicators.index.size });
+      const filter = c.indicators.index.ready ? 'ready' : 'building';
+      return reply.code(200).send({ status: 'ok', database: c.handle.kind, lookup_filter: filter, indicators: c.indicators.index.size });
     },
   });
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } as object, handler: async () => app.swagger() });
 
   orgsRoutes(app, c.orgs);
   authRoutes(app, c.auth);
-  reportsRoutes(app, { reports: c.reports, imports: c.imports, evidence: c.evidence, importLimit: c.config.importLimit, evidenceLimit: c.config.evidenceLimit });
+  reportsRoutes(app, { reports: c.reports, imports: c.imports, evidence: c.evidence, importLimit: c.config.importLimit, importMaxRatio: c.config.importMaxRatio, evidenceLimit: c.config.evidenceLimit });
   indicatorsRoutes(app, c.indicators);
   listingRoutes(app, { listing: c.listing, orgs: c.orgs });
-  auditRoutes(app, c.audit);
+  auditRoutes(app, c.audit, c.checkpoints);
   workflowRoutes(app, c.workflow);
   interopRoutes(app, c);
   sharingRoutes(app, c.sharing);

@@ -20,8 +20,53 @@ export interface Config {
   evidenceLimit: number;
   /** Largest bulk import body, bytes. */
   importLimit: number;
+  /** Largest inflation of a gzip-encoded import (decompressed bytes per received byte); 0 = no limit. */
+  importMaxRatio: number;
   /** Public base URL of this platform, used in documents and links. */
   publicUrl: string;
+  /** Interval of the signed audit checkpoints written by `serve`, ms (0 = only at start and stop). */
+  auditCheckpointMs: number;
+  /**
+   * Which proxies to believe about the client's address (X-Forwarded-For), as Fastify's
+   * `trustProxy`: false (none), true (all), a hop count, or addresses and CIDRs. Failed
+   * authentications and rate limits are counted per client address, so set this behind a proxy.
+   */
+  trustProxy: boolean | number | string;
+  /** Requests per minute per credential by role (the highest of its roles), and per address for anonymous requests; null: no limits. */
+  rateLimits: RateLimits | null;
+}
+
+export type RateLimitRole = 'anonymous' | 'admin' | 'analyst' | 'reporter' | 'handler' | 'auditor';
+export type RateLimits = Record<RateLimitRole, number>;
+
+/**
+ * Default requests per minute. Machines doing lookups, TAXII and feeds hold analyst tokens and
+ * poll hard (the lookup benchmark runs at thousands a second); people at the console and
+ * administrative tokens need far less; anonymous callers (sign-in, public pages, docs) least.
+ */
+export const DEFAULT_RATE_LIMITS: RateLimits = { anonymous: 600, admin: 6_000, auditor: 6_000, reporter: 60_000, handler: 60_000, analyst: 1_200_000 };
+
+function rateLimitsFrom(env: NodeJS.ProcessEnv): RateLimits | null {
+  const raw = (env.RATE_LIMITS ?? '').trim();
+  if (raw === 'off') return null;
+  const limits = { ...DEFAULT_RATE_LIMITS };
+  if (!raw) return limits;
+  for (const part of raw.split(',')) {
+    const [role, value] = part.split('=').map((x) => x.trim());
+    if (!role || !(role in limits) || !value || !/^[1-9][0-9]*$/.test(value)) {
+      throw new Error(`RATE_LIMITS must be "off" or a list like "anonymous=600,admin=6000" over ${Object.keys(limits).join(', ')}; got "${raw}"`);
+    }
+    limits[role as RateLimitRole] = Number(value);
+  }
+  return limits;
+}
+
+function trustProxyFrom(env: NodeJS.ProcessEnv): boolean | number | string {
+  const raw = (env.TRUST_PROXY ?? '').trim();
+  if (raw === '' || raw === 'false' || raw === '0') return false;
+  if (raw === 'true') return true;
+  if (/^[1-9][0-9]*$/.test(raw)) return Number(raw);
+  return raw;
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -52,6 +97,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimit: intFrom(env, 'BODY_LIMIT', 1024 * 1024),
     evidenceLimit: intFrom(env, 'EVIDENCE_LIMIT', 20 * 1024 * 1024),
     importLimit: intFrom(env, 'IMPORT_LIMIT', 256 * 1024 * 1024),
+    importMaxRatio: intFrom(env, 'IMPORT_MAX_RATIO', 100),
     publicUrl: env.PUBLIC_URL || `http://${host}:${port}`,
+    auditCheckpointMs: intFrom(env, 'AUDIT_CHECKPOINT_MS', 5 * 60_000),
+    trustProxy: trustProxyFrom(env),
+    rateLimits: rateLimitsFrom(env),
   };
 }

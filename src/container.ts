@@ -7,8 +7,10 @@ import type { Config } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { AuditService } from './modules/audit/audit.service.js';
+import { AuditCheckpoints } from './modules/audit/checkpoints.service.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import { SessionsService } from './modules/auth/sessions.service.js';
+import { loadPlatformSecret, SecretBox } from './lib/secret-box.js';
 import { ipEnricher, IndicatorsService } from './modules/indicators/indicators.service.js';
 import { ListingService } from './modules/indicators/listing.service.js';
 import { OrgsService } from './modules/orgs/orgs.service.js';
@@ -24,6 +26,8 @@ export interface Container {
   config: Config;
   handle: DatabaseHandle;
   audit: AuditService;
+  /** Signed checkpoints of the audit chain, kept in $DATA_DIR and published. */
+  checkpoints: AuditCheckpoints;
   auth: AuthService;
   orgs: OrgsService;
   indicators: IndicatorsService;
@@ -60,7 +64,11 @@ export async function createContainer(config: Config, options: { handle?: Databa
   const evidence = new EvidenceService(db, audit);
   const listing = new ListingService(db, audit);
   const workflow = createWorkflow({ db, audit, orgs, indicators, listing, reports, dataDir: config.dataDir, publicUrl: config.publicUrl });
-  const sessions = new SessionsService(db, audit, auth);
+  const sessions = new SessionsService(db, audit, auth, new SecretBox(loadPlatformSecret(process.env, config.dataDir)));
+  const checkpoints = new AuditCheckpoints(db, config.dataDir, config.publicUrl, {
+    sign: (build) => workflow.notices.signStatement(build),
+    publicKeys: async () => (await workflow.notices.publicKeys()).keys,
+  });
 
   const interop = createInterop({ config, handle, audit, indicators });
   workflow.cases.onCaseChanged.push(publishCaseHook(interop.stix, workflow.cases));
@@ -80,6 +88,7 @@ export async function createContainer(config: Config, options: { handle?: Databa
     config,
     handle,
     audit,
+    checkpoints,
     auth,
     orgs,
     indicators,
@@ -93,6 +102,7 @@ export async function createContainer(config: Config, options: { handle?: Databa
     sharing,
     refreshDirectory,
     async close() {
+      checkpoints.stop();
       indicators.stopPolling();
       await workflow.scheduler.stop();
       interop.stix.stopSyncing();

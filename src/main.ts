@@ -118,13 +118,16 @@ clientOpts(
 const audit = program.command('audit').description('the hash-chained audit log');
 audit
   .command('verify')
-  .description('re-compute the chain of the whole log from the database (stop a PGlite server first)')
-  .action(async () => {
+  .description('re-compute the chain of the whole log from the database and check it against the last signed checkpoint (stop a PGlite server first)')
+  .option('--checkpoint <file>', 'a checkpoint kept elsewhere (a saved /.well-known/threatshare-audit-checkpoint.json); default $DATA_DIR/audit-checkpoint.json')
+  .action(async (o: { checkpoint?: string }) => {
     const config = loadConfig();
     const c = await createContainer(config, { loadIndex: false });
+    const anchor = await c.checkpoints.anchor(o.checkpoint);
+    if (!anchor.checkpoint) console.error('threatshare: no audit checkpoint yet: only the chain in the database is checked');
     const bar = new cliProgress.SingleBar({ format: ' {bar} {value}/{total} entries', stream: process.stderr }, cliProgress.Presets.shades_classic);
     bar.start(1, 0);
-    const r = await c.audit.verify((d, t) => (bar.setTotal(t), bar.update(d)));
+    const r = await c.audit.verify((d, t) => (bar.setTotal(t), bar.update(d)), anchor);
     bar.stop();
     await c.close();
     console.log(JSON.stringify(r, null, 2));

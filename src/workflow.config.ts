@@ -7,17 +7,22 @@
  *                                 (docs/workflow.md "Deadlines")
  *   THREATSHARE_APPEAL_DAYS       period for an appeal (复核), calendar days (default 15)
  *   THREATSHARE_SWEEP_MS          interval of the scheduled sweeps, ms (default 30000; 0 = off)
+ *   WEBHOOK_ALLOW_ADDRESSES       IPs or CIDRs a webhook may reach although not public (test receivers)
+ *   WEBHOOK_ALLOW_HTTP            1: accept plain http webhook endpoints (development)
  */
 import fs from 'node:fs';
 import { DEFAULT_DEADLINE_POLICY, parseDeadlinePolicy, type DeadlinePolicy } from './modules/notices/deadline-policy.js';
 import { DEFAULT_APPEAL_PERIOD_DAYS } from './modules/enforcement/appeal-state.js';
 import { loadPlatformSecret } from './lib/secret-box.js';
+import { egressPolicyFrom, type WebhookEgressPolicy } from './modules/webhooks/webhook-transport.js';
 
 export interface WorkflowConfig {
   keySecret: string;
   deadlinePolicy: DeadlinePolicy;
   appealPeriodDays: number;
   sweepIntervalMs: number;
+  /** Where webhooks may go (public https only, unless configured for a test receiver). */
+  webhookEgress: WebhookEgressPolicy;
 }
 
 export function loadWorkflowConfig(env: NodeJS.ProcessEnv, dataDir: string): WorkflowConfig {
@@ -40,5 +45,6 @@ export function loadWorkflowConfig(env: NodeJS.ProcessEnv, dataDir: string): Wor
     deadlinePolicy,
     appealPeriodDays: int('THREATSHARE_APPEAL_DAYS', DEFAULT_APPEAL_PERIOD_DAYS, 1),
     sweepIntervalMs: int('THREATSHARE_SWEEP_MS', 30_000, 0),
+    webhookEgress: egressPolicyFrom(env),
   };
 }

@@ -52,7 +52,7 @@ export function createWorkflow(
   const clock = options.clock ?? (env.THREATSHARE_TEST_CLOCK === '1' ? new AdjustableClock() : systemClock);
   const box = new SecretBox(config.keySecret);
   const directory = new DirectoryCache(deps.orgs);
-  const webhooks = new WebhooksService(deps.db, deps.audit, box, clock);
+  const webhooks = new WebhooksService(deps.db, deps.audit, box, clock, config.webhookEgress);
   const notices = new NoticesService(deps.db, deps.audit, webhooks, directory, box, clock, config.deadlinePolicy, deps.publicUrl);
   const cases = new IdentificationService(deps.db, deps.audit, webhooks, directory, clock);
   const decisions = new DecisionsService(deps.db, deps.audit, cases, notices, deps.indicators, directory, webhooks, clock);

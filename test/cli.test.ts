@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -95,14 +96,39 @@ describe('the threatshare command on a fresh data directory', { skip: dbLabel ==
     assert.match(bad.stderr, /unauthenticated/);
   });
 
-  test('SIGTERM stops the server cleanly; then audit verify and migrate run on the same data', async () => {
+  test('audit verify beside the running server stops with the pid that holds the data directory', async () => {
+    const r = await run(process.execPath, [bin, 'audit', 'verify'], { env: env() }).catch((e) => e);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, new RegExp(`in use by process ${server.pid}\\b`));
+    assert.doesNotMatch(r.stderr, /Aborted/);
+  });
+
+  test('the server publishes a signed checkpoint of the audit chain', async () => {
+    const cp = (await (await fetch(`${url}/.well-known/threatshare-audit-checkpoint.json`)).json()) as any;
+    assert.equal(cp.document.schema, 'threatshare.audit_checkpoint/1');
+    assert.ok(cp.document.head_seq > 100);
+    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dataDir, 'audit-checkpoint.json'), 'utf8')), cp);
+  });
+
+  test('SIGTERM stops the server within seconds while an import stalls mid-body; then audit verify and migrate run on the same data', { timeout: 60_000 }, async () => {
+    // A client that sends half an import and then nothing: the server must not wait for it.
+    const stalled = http.request(`${url}/api/v1/imports?category=malicious_resource&subtype=attack_source`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token('demo-vendor-greatwall')}`, 'content-type': 'text/plain', 'transfer-encoding': 'chunked' },
+    });
+    stalled.on('error', () => undefined);
+    stalled.write('stalled-1.example-threat.com\n');
+    await new Promise((r) => setTimeout(r, 300));
     const exited = new Promise<number | null>((resolve) => server.once('exit', (code) => resolve(code)));
     server.kill('SIGTERM');
     assert.equal(await exited, 0, output.slice(-2000));
+    stalled.destroy();
     const v = await run(process.execPath, [bin, 'audit', 'verify'], { env: env() });
     const result = JSON.parse(v.stdout);
     assert.equal(result.ok, true);
     assert.ok(result.entries > 100);
+    assert.equal(result.checkpoint.status, 'ok', 'checked against the checkpoint written at shutdown');
+    assert.equal(result.checkpoint.head_seq, result.head_seq);
     const m = await run(process.execPath, [bin, 'migrate'], { env: env() });
     assert.match(m.stdout, /up to date/);
   });

@@ -30,10 +30,11 @@ test('/docs serves the browsable documentation without credentials', async () =>
   assert.match(r.body, /swagger/i);
 });
 
-test('/healthz says ready once the index is loaded', async () => {
+test('/healthz says ready, and whether the lookup filter is built', async () => {
   const r = await h.app.inject({ method: 'GET', url: '/healthz' });
   assert.equal(r.statusCode, 200);
   assert.equal(r.json().status, 'ok');
+  assert.equal(r.json().lookup_filter, 'ready', 'the harness builds the filter before the tests');
 });
 
 test('unknown routes answer problem+json', async () => {

@@ -171,7 +171,7 @@ describe(`one threat through every party and channel (${dbLabel})`, () => {
     assert.equal(m.misp, false, 'MISP carries it, not for detection');
     assert.equal((await seen(vendor, ip, domain, reportId)).lookup.listing, 'reported');
 
-    await confirm(caseId);
+    const institution = await confirm(caseId);
     m = await seen(miit, ip, domain, reportId);
     assert.deepEqual(m.lookup, { known: true, listing: 'confirmed', blocking: true });
     assert.equal(m.plain, true, 'identified: in the ministry\u2019s blocklist');
@@ -204,7 +204,14 @@ describe(`one threat through every party and channel (${dbLabel})`, () => {
     assert.match(printed.text, /threatshare notice verify notice\.html --keys http:\/\/127\.0\.0\.1:1\/\.well-known\/threatshare-keys\.json/);
 
     assert.equal((await call(unit, 'POST', `/api/v1/notices/${notice.id}/acknowledge`)).status, 200);
-    assert.equal((await call(unit, 'POST', `/api/v1/notices/${notice.id}/result`, { summary: 'Null-routed at the provincial core.' })).status, 200);
+    const upload = await app.inject({ method: 'POST', url: '/api/v1/evidence?name=null-route.txt', headers: { authorization: `Bearer ${unit.token}`, 'content-type': 'text/plain' }, payload: `null route ${ip}/32 ${tag}\n` });
+    assert.equal(upload.statusCode, 201, upload.body);
+    const sha = upload.json().sha256 as string;
+    assert.equal((await call(unit, 'POST', `/api/v1/notices/${notice.id}/result`, { summary: 'Null-routed at the provincial core.', evidence_sha256: [sha] })).status, 200);
+    // Verification is not blind: the deciding regulator, the ministry and the identifying
+    // institution read the result's evidence; another operator does not learn it exists.
+    for (const who of [cred('ca-guangdong'), miit, institution]) assert.equal((await call(who, 'GET', `/api/v1/evidence/${sha}`)).status, 200, `${who.short_code} reads the result evidence`);
+    assert.equal((await call(outsider, 'GET', `/api/v1/evidence/${sha}`)).status, 404);
     const verified = await call(cred('ca-guangdong'), 'POST', `/api/v1/notices/${notice.id}/verification`, { outcome: 'accepted' });
     assert.equal(verified.body.state, 'verified');
     assert.equal((await call(cred('ca-guangdong'), 'GET', `/api/v1/cases/${caseId}`)).body.state, 'closed');
@@ -231,8 +238,17 @@ describe(`one threat through every party and channel (${dbLabel})`, () => {
     const appeal = await call(unit, 'POST', `/api/v1/cases/${caseId}/appeals`, { reasons: 'The address was reassigned before the report.' });
     assert.equal(appeal.status, 201, appeal.text);
     assert.notEqual(appeal.body.reviewer_org_id, institution.org_id);
-    // Measures stay in force during review.
+    // Measures stay in force during review; the deciding regulator and the ministry see the appeal.
     assert.equal((await seen(miit, ip, domain, reportId)).plain, true);
+    for (const who of [cred('ca-guangdong'), miit]) {
+      const appeals = await call(who, 'GET', '/api/v1/appeals');
+      assert.equal(appeals.status, 200, appeals.text);
+      assert.ok((appeals.body.items ?? appeals.body).some((a: any) => a.id === appeal.body.id), `${who.short_code} sees the appeal against its decision`);
+    }
+    // The noticed unit opens the case behind its notice, without the reporter's identity.
+    const unitView = await call(unit, 'GET', `/api/v1/cases/${caseId}`);
+    assert.equal(unitView.status, 200, unitView.text);
+    assert.ok(!JSON.stringify(unitView.body).includes(vendor.org_id), 'no reporter identity without consent');
     const outcome = await call(byId(appeal.body.reviewer_org_id), 'POST', `/api/v1/appeals/${appeal.body.id}/outcome`, { outcome: 'withdrawn', reasons: 'The finding does not hold.' });
     assert.equal(outcome.status, 200, outcome.text);
     assert.equal((await call(cred('ca-guangdong'), 'GET', `/api/v1/cases/${caseId}`)).body.state, 'withdrawn');

@@ -5,6 +5,11 @@ import type { Config } from '../config.js';
 import { createContainer } from '../container.js';
 import { isEmpty, seedDemo } from '../demo/seed.js';
 
+/** How long requests in flight get to finish at shutdown before their connections are cut. */
+const SHUTDOWN_GRACE_MS = 3000;
+/** The longest a shutdown takes before the process exits anyway. */
+const SHUTDOWN_HARD_MS = 10_000;
+
 export async function serve(config: Config): Promise<void> {
   const log = pino({ level: config.logLevel });
   log.info({ database: config.databaseUrl ? 'postgres' : 'pglite', dataDir: config.dataDir }, 'starting threatshare');
@@ -19,19 +24,38 @@ export async function serve(config: Config): Promise<void> {
   await c.workflow.notices.ensureKey();
   const app = await buildApp(c, { logger: { level: config.logLevel } });
   await app.listen({ host: config.host, port: config.port });
-  // The lookup index loads after the port opens: /healthz says 503 "starting" until it is ready.
+  // Ready at once: lookups ask the database until the membership filter is built in the
+  // background (a few bytes per indicator, one keyset scan), so start-up does not grow with the data.
   const started = Date.now();
-  await c.indicators.load();
   c.indicators.startPolling();
   c.workflow.scheduler.start();
-  log.info({ indicators: c.indicators.index.size, ms: Date.now() - started, url: `http://${config.host}:${config.port}` }, 'ready');
+  // The audit chain's head, signed, outside the database: now, periodically and at shutdown.
+  await c.checkpoints.write();
+  c.checkpoints.start(config.auditCheckpointMs);
+  log.info({ url: `http://${config.host}:${config.port}` }, 'ready');
+  c.indicators
+    .load()
+    .then(() => log.info({ indicators: c.indicators.index.size, filter_bytes: c.indicators.index.filterBytes, ms: Date.now() - started }, 'lookup filter built'))
+    .catch((err) => log.error({ err }, 'building the lookup filter failed; lookups keep asking the database'));
 
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
     log.info({ signal }, 'shutting down');
+    // A request still running must not keep the process alive: running imports stop at their next
+    // batch and roll back; connections still open after a grace period (a client that stalls in
+    // the middle of a body) are cut; and whatever still holds on is ended by a hard deadline.
+    c.imports.stop();
+    const cut = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+    const hard = setTimeout(() => {
+      log.error({ signal }, 'shutdown did not finish in time; exiting');
+      process.exit(1);
+    }, SHUTDOWN_HARD_MS);
+    hard.unref();
     await app.close();
+    clearTimeout(cut);
+    await c.checkpoints.write().catch((err) => log.error({ err }, 'audit checkpoint at shutdown failed'));
     await c.close();
     process.exit(0);
   };

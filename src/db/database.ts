@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
@@ -62,12 +63,79 @@ export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle
   return openPglite(options.dataDir ?? null);
 }
 
+/** A PGlite data directory that another process has open. */
+export class DataDirInUseError extends Error {
+  constructor(
+    readonly dataDir: string,
+    readonly pid: number,
+  ) {
+    super(`the PGlite data directory ${dataDir} is in use by process ${pid}: stop it first (several processes need PostgreSQL, DATABASE_URL)`);
+    this.name = 'DataDirInUseError';
+  }
+}
+
+/** Data directories this process has open (a second open in the same process is refused too). */
+const lockedHere = new Set<string>();
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * PGlite is one process's database: a second process on the same directory dies deep inside the
+ * WASM build (`Aborted()`), and one that only reads (`audit verify`) sees a state the first has
+ * not written out. So the directory is taken with a lock file beside it holding the process id,
+ * created exclusively; a lock whose process is gone (a crash) is taken over. Our own pid in a
+ * lock we do not hold is stale too: a container restarts with the same pid.
+ */
+export function lockDataDir(dataDir: string): () => void {
+  const file = `${dataDir}.lock`;
+  if (lockedHere.has(file)) throw new DataDirInUseError(dataDir, process.pid);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      fs.writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 3) throw err;
+      const pid = Number.parseInt(fs.readFileSync(file, 'utf8'), 10);
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) throw new DataDirInUseError(dataDir, pid);
+      fs.rmSync(file, { force: true });
+    }
+  }
+  lockedHere.add(file);
+  return () => {
+    lockedHere.delete(file);
+    try {
+      if (Number.parseInt(fs.readFileSync(file, 'utf8'), 10) === process.pid) fs.rmSync(file, { force: true });
+    } catch {
+      /* already gone */
+    }
+  };
+}
+
 async function openPglite(dataDir: string | null): Promise<DatabaseHandle> {
   if (dataDir) fs.mkdirSync(path.dirname(dataDir), { recursive: true });
-  const client = new PGlite(dataDir ?? undefined, {
-    parsers: { [INT8_OID]: toNumber, [NUMERIC_OID]: toNumber },
-  });
-  await client.waitReady;
+  const unlock = dataDir ? lockDataDir(path.resolve(dataDir)) : () => undefined;
+  let client: PGlite;
+  try {
+    // One options object: PGlite ignores a second argument when the first (the data directory) is
+    // undefined, which left an in-memory database without these parsers and extensions.
+    client = new PGlite({
+      ...(dataDir ? { dataDir } : {}),
+      parsers: { [INT8_OID]: toNumber, [NUMERIC_OID]: toNumber },
+      // Trigram indexes for substring search (migration 0013), as PostgreSQL has them.
+      extensions: { pg_trgm },
+    });
+    await client.waitReady;
+  } catch (err) {
+    unlock();
+    throw err;
+  }
   const db = new Kysely<Database>({ dialect: new PgliteDialect(client) });
   return {
     db,
@@ -94,7 +162,11 @@ async function openPglite(dataDir: string | null): Promise<DatabaseHandle> {
       );
     },
     async close() {
-      await db.destroy();
+      try {
+        await db.destroy();
+      } finally {
+        unlock();
+      }
     },
   };
 }
@@ -197,6 +269,16 @@ export function isDatabaseBusy(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
   if ((err as { code?: string }).code === '55P03') return true;
   return err instanceof Error && /timeout exceeded when trying to connect/i.test(err.message);
+}
+
+/**
+ * Is this a data exception (SQLSTATE class 22: numeric value out of range, invalid byte sequence,
+ * NUL in text, datetime overflow, ...)? Bad input that got past validation; the statement and its
+ * transaction failed, so nothing was written. Same codes on both drivers.
+ */
+export function isDataException(err: unknown): boolean {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code);
 }
 
 /** Is this error a unique-constraint violation (SQLSTATE 23505)? Same code on both drivers. */

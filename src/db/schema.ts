@@ -61,6 +61,25 @@ export interface UsersTable {
   locale: Generated<string>;
   created_at: Generated<Date>;
   disabled_at: Date | null;
+  /** 0011: the TOTP secret, sealed; enabled once a code from it was proved; the last accepted step. */
+  totp_secret_sealed: Generated<string | null>;
+  totp_enabled_at: Generated<Date | null>;
+  totp_last_step: Generated<string | number | null>;
+}
+
+/** Single-use recovery codes of the console's second factor (0011), stored as SHA-256. */
+export interface UserRecoveryCodesTable {
+  user_id: string;
+  code_hash: string;
+  created_at: Generated<Date>;
+  used_at: Date | null;
+}
+
+/** Facts about this deployment (0011), e.g. `demo`. */
+export interface PlatformFlagsTable {
+  name: string;
+  value: string;
+  set_at: Generated<Date>;
 }
 
 export interface ApiTokensTable {
@@ -231,6 +250,9 @@ export interface StixSyncStateTable {
   id: number;
   indicators_watermark: Timestamp;
   organizations_watermark: Timestamp;
+  indicators_cursor_at: string | null;
+  indicators_cursor_id: number | null;
+  indicators_sweep_watermark: Timestamp | null;
   updated_at: Generated<Date>;
 }
 
@@ -258,6 +280,8 @@ export interface SessionsTable {
 
 export interface Database extends WorkflowTables {
   sessions: SessionsTable;
+  user_recovery_codes: UserRecoveryCodesTable;
+  platform_flags: PlatformFlagsTable;
   stix_objects: StixObjectsTable;
   stix_sync_state: StixSyncStateTable;
   taxii_status: TaxiiStatusTable;

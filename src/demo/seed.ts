@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Container } from '../container.js';
+import { requiresSecondFactor } from '../modules/auth/second-factor.js';
 import { DEMO_PASSWORD, demoOrganizations } from './demo-data.js';
 
 export interface DemoCredential {
@@ -16,7 +17,8 @@ export interface DemoCredential {
   province_code: string | null;
   roles: string[];
   token: string;
-  users: { username: string; password: string; roles: string[] }[];
+  /** `totp_secret`: the demo admins who must have a second factor get one; compute codes from it (otplib, or any authenticator app). */
+  users: { username: string; password: string; roles: string[]; totp_secret?: string; recovery_codes?: string[] }[];
 }
 
 export async function isEmpty(c: Container): Promise<boolean> {
@@ -38,13 +40,15 @@ export async function seedDemo(c: Container, opts: { onProgress?: (done: number,
     const t = await c.auth.createToken(null, { org_id: created.id, name: 'demo', roles: token_roles });
     const cred: DemoCredential = { organization: created.name, short_code: created.short_code, org_id: created.id, kind: created.kind, province_code: created.province_code, roles: token_roles, token: t.token, users: [] };
     for (const u of users ?? []) {
-      await c.auth.createUser(null, { org_id: created.id, username: u.username, display_name: u.display_name, password: DEMO_PASSWORD, roles: u.roles });
-      cred.users.push({ username: u.username, password: DEMO_PASSWORD, roles: u.roles });
+      const user = await c.auth.createUser(null, { org_id: created.id, username: u.username, display_name: u.display_name, password: DEMO_PASSWORD, roles: u.roles });
+      const totp = requiresSecondFactor(created.kind, u.roles) ? await c.sessions.provisionTotp(user.id) : null;
+      cred.users.push({ username: u.username, password: DEMO_PASSWORD, roles: u.roles, ...(totp ? { totp_secret: totp.secret, recovery_codes: totp.recovery_codes } : {}) });
     }
     credentials.push(cred);
     opts.onProgress?.(++done, orgs.length);
   }
   await c.refreshDirectory();
+  await c.sessions.markDemo();
 
   if (opts.sampleReports !== false) await seedSampleReports(c, credentials);
 

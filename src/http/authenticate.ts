@@ -7,7 +7,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Problem } from '../lib/problem.js';
 import type { AuthService } from '../modules/auth/auth.service.js';
 import type { Principal } from '../modules/auth/principal.js';
-import { FailureLimiter } from './failure-limiter.js';
+import { hashToken } from '../modules/auth/secrets.js';
+import { clientKey, FailureLimiter } from './failure-limiter.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -21,16 +22,41 @@ declare module 'fastify' {
 /** Other ways to authenticate (the console's sessions) plug in here. */
 export type ExtraAuthenticator = (request: FastifyRequest) => Promise<Principal | null>;
 
-export function registerAuthentication(app: FastifyInstance, auth: AuthService, extra: ExtraAuthenticator[] = []): void {
+/** How many failed authentications a client address and a presented credential may have per minute. */
+export interface AuthFailureLimits {
+  perClient: number;
+  perCredential: number;
+  windowMs: number;
+}
+export const DEFAULT_AUTH_FAILURE_LIMITS: AuthFailureLimits = { perClient: 30, perCredential: 5, windowMs: 60_000 };
+
+export function registerAuthentication(app: FastifyInstance, auth: AuthService, extra: ExtraAuthenticator[] = [], limits: AuthFailureLimits = DEFAULT_AUTH_FAILURE_LIMITS): void {
   app.decorateRequest('principal', null);
-  const limiter = new FailureLimiter();
+  // Failures are counted per client and per presented credential, and consulted only once a
+  // credential has failed: a valid token is never refused for what others did from its address
+  // (behind a proxy or NAT that address is everyone). Over the limit, a failing attempt gets 429
+  // with Retry-After instead of 401, which slows a guesser or a client stuck on a revoked token.
+  const perClient = new FailureLimiter(limits.perClient, limits.windowMs);
+  const perCredential = new FailureLimiter(limits.perCredential, limits.windowMs);
+  const refuse = (request: FastifyRequest, token: string | null): Problem => {
+    const clientWait = perClient.fail(clientKey(request.ip));
+    const credentialWait = token ? perCredential.fail(hashToken(token)) : 0;
+    const wait = Math.max(clientWait, credentialWait);
+    if (wait > 0) {
+      return new Problem('rate_limited', `Too many failed authentications ${credentialWait >= clientWait ? 'with this credential' : 'from this address'}; retry in ${wait} s`, {
+        extra: { retry_after: wait },
+      });
+    }
+    return new Problem('unauthenticated', 'The credentials are not valid (unknown, revoked or expired token)');
+  };
   const authenticate = async (request: FastifyRequest, token: string | null): Promise<void> => {
     const header = request.headers.authorization;
     if (header) {
       if (token) request.principal = await auth.authenticateToken(token);
-      if (!request.principal) limiter.fail(request.ip);
-      if (!request.principal && !request.routeOptions.config?.public) {
-        throw new Problem('unauthenticated', 'The credentials are not valid (unknown, revoked or expired token)');
+      if (!request.principal) {
+        const problem = refuse(request, token);
+        // A public route still answers an anonymous caller, unless it is over the limit.
+        if (!request.routeOptions.config?.public || problem.code === 'rate_limited') throw problem;
       }
     } else {
       for (const a of extra) {
@@ -44,15 +70,10 @@ export function registerAuthentication(app: FastifyInstance, auth: AuthService, 
   };
   // Callback style, so the hot path (a token seen in the last seconds: lookups, TAXII, feeds)
   // finishes without a promise.
-  app.addHook('onRequest', (request, reply, done) => {
+  app.addHook('onRequest', (request, _reply, done) => {
     const header = request.headers.authorization;
     let token: string | null = null;
     if (header) {
-      const wait = limiter.retryAfter(request.ip);
-      if (wait > 0) {
-        reply.header('Retry-After', String(wait));
-        return done(new Problem('rate_limited', `Too many failed authentications from this address; retry in ${wait} s`));
-      }
       token = tokenOf(header);
       const cached = token ? auth.cachedPrincipal(token) : undefined;
       if (cached) {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { lineBatches } from './line-batches.js';
+import { lineBatches, OverlongLine, type Line } from './line-batches.js';
 
-async function linesOf(chunks: (Buffer | string)[]): Promise<string[]> {
-  const out: string[] = [];
-  for await (const batch of lineBatches((async function* () { yield* chunks; })())) out.push(...batch);
+async function linesOf(chunks: (Buffer | string)[], max?: number): Promise<Line[]> {
+  const out: Line[] = [];
+  for await (const batch of lineBatches((async function* () { yield* chunks; })(), max)) out.push(...batch);
   return out;
 }
 
@@ -44,5 +44,55 @@ describe('lineBatches', () => {
       ),
       { numRuns: 300 },
     );
+  });
+
+  test('a line past the limit comes out as its length and a short prefix, however the bytes are cut', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.constantFrom('a', 'é', '中', '😀', '\n', '\r\n', '.'), { maxLength: 80 }).map((parts) => parts.join('')),
+        fc.array(fc.nat(), { maxLength: 10 }),
+        async (text, cuts) => {
+          const max = 12;
+          const bytes = Buffer.from(text, 'utf8');
+          const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+          const chunks: Buffer[] = [];
+          let at = 0;
+          for (const p of [...points, bytes.length]) {
+            chunks.push(bytes.subarray(at, p));
+            at = p;
+          }
+          const want = expected(text).map((l) => {
+            const n = Buffer.byteLength(l, 'utf8');
+            // The \r of a CRLF ending counts toward the line's length on the wire.
+            return n > max || (n === max && text.includes(l + '\r\n')) ? { bytes: n } : l;
+          });
+          const got = (await linesOf(chunks, max)).map((l) => (l instanceof OverlongLine ? { bytes: l.bytes } : l));
+          assert.equal(got.length, want.length);
+          got.forEach((g, i) => {
+            if (typeof g === 'string') assert.equal(g, want[i]);
+            else assert.ok(typeof want[i] !== 'string' && g.bytes >= (want[i] as { bytes: number }).bytes, `line ${i} is over-long`);
+          });
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  test('a 20 MiB line without a newline is dropped as it comes: one short prefix, its length, then the next lines', async () => {
+    const big = Buffer.alloc(20 * 1024 * 1024, 'x');
+    const chunks = [Buffer.from('first\n')];
+    for (let i = 0; i < big.length; i += 65536) chunks.push(big.subarray(i, i + 65536));
+    chunks.push(Buffer.from('\nlast.example\n'));
+    const lines = await linesOf(chunks);
+    assert.equal(lines.length, 3);
+    assert.equal(lines[0], 'first');
+    assert.ok(lines[1] instanceof OverlongLine);
+    assert.equal(lines[1].bytes, big.length);
+    assert.ok(lines[1].prefix.length <= 100 && lines[1].prefix.startsWith('xxx'));
+    assert.equal(lines[2], 'last.example');
+    // One chunk of the whole line at once is cut into windows, not decoded whole.
+    const one = await linesOf([Buffer.concat([big, Buffer.from('\nz')])]);
+    assert.ok(one[0] instanceof OverlongLine && one[0].bytes === big.length && one[0].prefix.length <= 100);
+    assert.equal(one[1], 'z');
   });
 });

@@ -7,7 +7,10 @@
 export const PROBLEM_CODES = {
   validation_failed: { status: 400, title: 'The request is not valid' },
   malformed_json: { status: 400, title: 'The request body is not valid JSON' },
+  malformed_body: { status: 400, title: 'The request body cannot be decoded' },
   unauthenticated: { status: 401, title: 'Authentication is required' },
+  second_factor_required: { status: 401, title: 'A second factor is required' },
+  second_factor_enrolment_required: { status: 403, title: 'Enrol a second factor first' },
   forbidden: { status: 403, title: 'Not allowed' },
   not_found: { status: 404, title: 'Not found' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },

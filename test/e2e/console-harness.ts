@@ -15,6 +15,7 @@ import { createContainer, type Container } from '../../src/container.js';
 import { openDatabase } from '../../src/db/database.js';
 import { seedDemo } from '../../src/demo/seed.js';
 import { DEMO_PASSWORD } from '../../src/demo/demo-data.js';
+import { currentTotp } from '../../src/modules/auth/second-factor.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 export const chromiumMissing = fs.existsSync(CHROMIUM) ? false : `${CHROMIUM} is absent: install Debian's chromium (apt-get install chromium) to run the console tests`;
@@ -47,7 +48,8 @@ export async function startConsole(): Promise<ConsoleHarness> {
   // Always a fresh embedded database: the demo seeds only into an empty one.
   const handle = await openDatabase({ databaseUrl: null, dataDir: null });
   const c = await createContainer(config, { handle });
-  await seedDemo(c);
+  const { credentials } = await seedDemo(c);
+  for (const o of credentials) for (const u of o.users) if (u.totp_secret) secondFactors.set(u.username, { secret: u.totp_secret, recovery: [...(u.recovery_codes ?? [])], lastStep: 0 });
   const app = await buildApp(c);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();
@@ -72,9 +74,13 @@ export async function startConsole(): Promise<ConsoleHarness> {
   };
 }
 
-/** A fresh browser context (its own cookies) at 1280×800, in the given language. */
-export async function newPage(h: ConsoleHarness, lang: 'zh-CN' | 'en' = 'zh-CN'): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await h.browser.newContext({ viewport: { width: 1280, height: 800 }, locale: lang, baseURL: h.url });
+/** The two screens the console is held to: a laptop at 1366×768 and a 390 px phone. */
+export const DESKTOP = { width: 1366, height: 768 };
+export const PHONE = { width: 390, height: 844 };
+
+/** A fresh browser context (its own cookies) at 1280×800 unless told, in the given language. */
+export async function newPage(h: ConsoleHarness, lang: 'zh-CN' | 'en' = 'zh-CN', viewport = { width: 1280, height: 800 }): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await h.browser.newContext({ viewport, locale: lang, baseURL: h.url, isMobile: viewport.width < 500, hasTouch: viewport.width < 500 });
   await context.addInitScript((l) => {
     try {
       if (!localStorage.getItem('threatshare.lang')) localStorage.setItem('threatshare.lang', l);
@@ -87,12 +93,48 @@ export async function newPage(h: ConsoleHarness, lang: 'zh-CN' | 'en' = 'zh-CN')
   return { context, page };
 }
 
+/** The demo admins' second factors, from the demo credentials (the seed gives them TOTP). */
+const secondFactors = new Map<string, { secret: string; recovery: string[]; lastStep: number }>();
+
+/**
+ * The next second factor of a demo admin: a TOTP code of a step not used yet (the server refuses
+ * replays, and accepts one step ahead), else one of its recovery codes.
+ */
+export async function nextSecondFactor(username: string): Promise<string | null> {
+  const f = secondFactors.get(username);
+  if (!f) return null;
+  const now = Math.floor(Date.now() / 30_000);
+  const step = Math.max(now, f.lastStep + 1);
+  if (step <= now + 1) {
+    f.lastStep = step;
+    return currentTotp(f.secret, step * 30_000);
+  }
+  const code = f.recovery.shift();
+  if (!code) throw new Error(`no second factor left for ${username} in this run`);
+  return code;
+}
+
 export async function signIn(page: Page, username: string, password = DEMO_PASSWORD): Promise<void> {
   await page.goto('/login');
   await page.fill('#username', username);
   await page.fill('#password', password);
   await page.click('[data-testid=signin-submit]');
-  await page.waitForSelector('[data-testid=who]');
+  await page.waitForSelector('[data-testid=who], #totp');
+  if (await page.$('#totp')) {
+    const code = await nextSecondFactor(username);
+    if (!code) throw new Error(`${username} asks for a second factor the demo credentials do not have`);
+    await page.fill('#totp', code);
+    await page.click('[data-testid=signin-submit]');
+    await page.waitForSelector('[data-testid=who]');
+  }
+}
+
+/** How far the page is wider than the screen, in CSS pixels (0 when nothing overflows). */
+export async function horizontalOverflow(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const d = (globalThis as any).document.documentElement;
+    return Math.max(0, d.scrollWidth - d.clientWidth);
+  });
 }
 
 /** Saves a 1280×800 screenshot, scrolled to the top or to `scrollTo` (a selector), without a focus ring. */

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import { currentTotp } from '../../src/modules/auth/second-factor.js';
 import { chromiumMissing, newPage, screenshot, signIn, startConsole, type ConsoleHarness } from './console-harness.js';
 
 describe('web console in chromium', { skip: chromiumMissing }, () => {
@@ -72,7 +73,44 @@ describe('web console in chromium', { skip: chromiumMissing }, () => {
     await page.fill('#password', 'not-the-password');
     await page.click('[data-testid=signin-submit]');
     await page.waitForSelector('[role=alert]');
-    assert.match(await textOf(page, '[role=alert]'), /401/);
+    // In the user's language from the problem's code, not the server's English or the HTTP status.
+    assert.match(await textOf(page, '[role=alert] strong'), /用户名或密码错误/);
+    assert.doesNotMatch(await textOf(page, '[role=alert] strong'), /401|Wrong/);
+    assert.equal(await page.getAttribute('#password', 'aria-invalid'), 'true');
+    await context.close();
+  });
+
+  test('a new regulator admin enrols TOTP on first sign-in, gets recovery codes, and the pages break no content security policy', async () => {
+    const miit = await h.c.handle.db.selectFrom('organizations').select('id').where('short_code', '=', 'miit').executeTakeFirstOrThrow();
+    const username = `e2e-admin-${Date.now().toString(36)}`;
+    await h.c.auth.createUser(null, { org_id: miit.id, username, display_name: '新管理员', password: 'a-long-enough-password', roles: ['admin', 'analyst'] });
+    const { context, page } = await newPage(h, 'en');
+    const violations: string[] = [];
+    page.on('console', (m) => {
+      if (/Content Security Policy|Refused to (load|execute|apply)/i.test(m.text())) violations.push(m.text());
+    });
+    await page.goto('/login');
+    await page.waitForSelector('[data-testid=demo-hint]');
+    await page.fill('#username', username);
+    await page.fill('#password', 'a-long-enough-password');
+    await page.click('[data-testid=signin-submit]');
+    await page.click('[data-testid=totp-start]');
+    const secret = (await textOf(page, '[data-testid=totp-secret]')).replace(/\s/g, '');
+    await page.fill('#totp-confirm', await currentTotp(secret));
+    await page.click('[data-testid=totp-confirm-submit]');
+    await page.waitForSelector('[data-testid=recovery-codes] li');
+    assert.equal(await page.locator('[data-testid=recovery-codes] li').count(), 10);
+    await page.click('[data-testid=totp-done]');
+    await page.waitForSelector('[data-testid=who]');
+    for (const url of ['/', '/cases', '/audit']) {
+      await page.goto(url);
+      await page.waitForSelector('[data-testid=who]');
+    }
+    await page.goto('/releases');
+    await page.goto('/docs');
+    // swagger-ui renders the whole OpenAPI document in the page: give it time on a busy machine.
+    await page.waitForSelector('.swagger-ui .info', { timeout: 60_000 });
+    assert.deepEqual(violations, []);
     await context.close();
   });
 
@@ -210,6 +248,64 @@ describe('web console in chromium', { skip: chromiumMissing }, () => {
     await reviewer.context.close();
   });
 
+  /** An API token of a demo organization, for the steps a test does not click. */
+  async function tokenOf(shortCode: string): Promise<{ org_id: string; headers: Record<string, string> }> {
+    const org = (await h.c.handle.db.selectFrom('organizations').select(['id']).where('short_code', '=', shortCode).executeTakeFirstOrThrow()) as { id: string };
+    const t = await h.c.auth.createToken(null, { org_id: org.id, name: `e2e ${shortCode}`, roles: ['admin', 'analyst', 'reporter', 'handler'] });
+    return { org_id: org.id, headers: { authorization: `Bearer ${t.token}` } };
+  }
+
+  test('the reporter answers the institution\u2019s questions as itself; the noticed unit opens the case behind its notice', async () => {
+    const vendor = await tokenOf('demo-vendor-greatwall');
+    const rep = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/reports',
+      headers: vendor.headers,
+      payload: { category: 'malicious_resource', subtype: 'botnet_c2', title: '需补充材料的控制端 113.108.10.77', discovered_at: new Date(Date.now() - 600_000).toISOString(), tlp: 'amber', observables: [{ type: 'ipv4', value: '113.108.10.77' }] },
+    });
+    assert.equal(rep.statusCode, 201, rep.body);
+    const caseId = rep.json().case_id as string;
+    const kase = await caseOfReport(rep.json().id);
+    const institution = await tokenOf(kase.institution!);
+    const ask = await h.app.inject({ method: 'POST', url: `/api/v1/cases/${caseId}/identification`, headers: institution.headers, payload: { verdict: 'more_info_needed', questions: ['请提供样本回连的抓包摘要。'] } });
+    assert.equal(ask.statusCode, 200, ask.body);
+
+    // The reporter sees the question on its case and answers it in the console.
+    const reporter = await newPage(h);
+    let page = reporter.page;
+    await signIn(page, 'greatwall-reporter');
+    await page.goto(`/cases/${caseId}`);
+    await page.waitForSelector('[data-testid=information-form]');
+    assert.match(await textOf(page, '.action-card'), /抓包摘要/);
+    await page.fill('#i-answers', '已上传抓包摘要：每 60 秒回连 443 端口。');
+    await page.click('[data-testid=information-form] button[type=submit]');
+    await page.waitForSelector('[data-testid=information-form]', { state: 'detached' });
+    await reporter.context.close();
+    assert.equal((await caseOfReport(rep.json().id)).state, 'identifying');
+    const answered = await h.c.audit.forObject('case', caseId);
+    const provide = answered.find((e) => e.action === 'case.provide_info');
+    assert.ok(provide, 'the answer is in the case\u2019s trail');
+    assert.equal(provide.actor_org_id, vendor.org_id, 'recorded as the reporter\u2019s, not the institution\u2019s');
+
+    // Confirmed and decided; the noticed unit follows its notice to the case.
+    const confirm = await h.app.inject({ method: 'POST', url: `/api/v1/cases/${caseId}/identification`, headers: institution.headers, payload: { verdict: 'confirmed', severity: 'general', analysis: '抓包确认。', recommended_measures: ['block_ip'] } });
+    assert.equal(confirm.statusCode, 200, confirm.body);
+    const gd = await tokenOf('ca-guangdong');
+    const decided = await h.app.inject({ method: 'POST', url: `/api/v1/cases/${caseId}/decisions`, headers: gd.headers, payload: { reasons: '同意认定，封堵。', measures: [{ measure: 'block_ip' }] } });
+    assert.equal(decided.statusCode, 201, decided.body);
+    const noticeId = decided.json().notices[0].id as string;
+    const unit = await newPage(h);
+    page = unit.page;
+    await signIn(page, 'china-telecom-guangdong-secops');
+    await page.goto(`/notices/${noticeId}`);
+    await page.click(`a[href="/cases/${caseId}"]`);
+    await page.locator('h1', { hasText: '113.108.10.77' }).waitFor();
+    const body = await page.locator('main').innerText();
+    assert.doesNotMatch(body, /长城示范/, 'the unit does not learn who reported it');
+    assert.doesNotMatch(body, /无权|不存在|404/);
+    await unit.context.close();
+  });
+
   test('an overdue notice becomes an enforcement case: interview and penalty are recorded by clicking', async () => {
     // Set up through the services (the clicking was shown above): a confirmed case in Guangdong,
     // decided, its notice left unanswered past the deadline.
@@ -253,6 +349,13 @@ describe('web console in chromium', { skip: chromiumMissing }, () => {
     const row = (await h.c.handle.db.selectFrom('enforcement_cases' as any).select(['state', 'penalty_notice_id'] as any).where('id' as any, '=', enf.id).executeTakeFirst()) as unknown as { state: string; penalty_notice_id: string | null };
     assert.equal(row.state, 'penalty_decided');
     assert.ok(row.penalty_notice_id);
+    // The penalty decision's page says the provision, the amount and the remedies.
+    await page.goto(`/notices/${row.penalty_notice_id}`);
+    await page.waitForSelector('[data-testid=document-facts]');
+    const facts = await textOf(page, '[data-testid=document-facts]');
+    assert.match(facts, /第六十一条/);
+    assert.match(facts, /¥20,000/);
+    assert.match(facts, /行政复议/);
     await context.close();
   });
 
@@ -340,7 +443,8 @@ describe('web console in chromium', { skip: chromiumMissing }, () => {
     await signIn(page, 'ca-guangdong-officer');
     await page.goto(`/cases/${id}`);
     await page.waitForSelector('[role=alert]');
-    assert.match(await textOf(page, '[role=alert]'), /403|404/);
+    assert.match((await page.getAttribute('[role=alert]', 'data-code')) ?? '', /^(forbidden|not_found)$/);
+    assert.match(await textOf(page, '[role=alert] strong'), /无权|不存在/);
     assert.equal(await page.locator(`h1:has-text("${title}")`).count(), 0);
     const list = await page.request.get('/api/v1/cases?province_code=110000');
     assert.equal(list.status(), 403);

@@ -13,6 +13,9 @@ import { openDatabase } from '../../src/db/database.js';
 
 // Signing keys and webhook secrets in a shared test database are sealed with one secret.
 process.env.THREATSHARE_KEY_SECRET ??= 'threatshare-test-only-key-secret';
+// Test receivers listen on loopback over plain http: the documented override (README "Configuration").
+process.env.WEBHOOK_ALLOW_ADDRESSES ??= '127.0.0.1';
+process.env.WEBHOOK_ALLOW_HTTP ??= '1';
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || null;
 export const dbLabel = TEST_DATABASE_URL ? 'postgres' : 'pglite';

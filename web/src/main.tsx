@@ -21,6 +21,7 @@ import { NotFoundPage } from './pages/NotFound';
 import { OrganizationDetailPage, OrganizationsPage } from './pages/Organizations';
 import { ReportDetailPage, ReportsPage } from './pages/Reports';
 import { ReportNewPage } from './pages/ReportNew';
+import { SecondFactorPage } from './pages/SecondFactor';
 import { SignInPage } from './pages/SignIn';
 
 function Guarded() {
@@ -28,6 +29,7 @@ function Guarded() {
   const location = useLocation();
   if (loading) return <Loading />;
   if (!session) return <Navigate to="/login" replace state={{ from: location.pathname + location.search }} />;
+  if (session.second_factor === 'enrolment_required') return <SecondFactorPage />;
   return <Layout />;
 }
 

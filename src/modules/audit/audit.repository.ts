@@ -70,8 +70,78 @@ export const auditRepository = {
     return rows.map(toEntry);
   },
 
+  /** The head and the highest entry, in one statement (one snapshot). */
+  async extent(db: Executor): Promise<{ head_seq: number; max_seq: number }> {
+    const r = await sql<{ head_seq: number; max_seq: number | null }>`SELECT h.seq AS head_seq, (SELECT max(seq) FROM audit_events) AS max_seq FROM audit_head h WHERE h.id = 1`.execute(db);
+    const row = r.rows[0];
+    return { head_seq: Number(row.head_seq), max_seq: Number(row.max_seq ?? 0) };
+  },
+
+  async bySeq(db: Executor, seq: number): Promise<{ hash: string } | undefined> {
+    return db.selectFrom('audit_events').select('hash').where('seq', '=', seq).executeTakeFirst();
+  },
+
+  /**
+   * The log newest first, filtered, one keyset page (by seq). `province_code` keeps a provincial
+   * auditor to entries of its province and national ones. `reads: 'exclude'` leaves out the
+   * `restricted.read` entries, which the caller counts with readSummary instead.
+   */
+  async list(db: Executor, f: AuditListFilter): Promise<StoredAuditEntry[]> {
+    let q = filtered(db.selectFrom('audit_events').selectAll(), f);
+    if (f.before_seq) q = q.where('seq', '<', f.before_seq);
+    const rows = await q.orderBy('seq', 'desc').limit(f.limit).execute();
+    return rows.map(toEntry);
+  },
+
+  /** The restricted reads under the same filters, grouped by who read what kind of record. */
+  async readSummary(db: Executor, f: AuditListFilter): Promise<{ actor_org_id: string | null; object_type: string; channel: string | null; entries: number; records: number; last_at: Date }[]> {
+    const rows = await filtered(db.selectFrom('audit_events'), { ...f, reads: 'only' })
+      .select([
+        'actor_org_id',
+        'object_type',
+        sql<string | null>`data->>'channel'`.as('channel'),
+        sql<number>`count(*)::int`.as('entries'),
+        sql<number>`coalesce(sum(coalesce((data->>'count')::int, 1)), 0)::int`.as('records'),
+        sql<Date>`max(at)`.as('last_at'),
+      ])
+      .groupBy(['actor_org_id', 'object_type', sql`data->>'channel'`])
+      .orderBy(sql`max(at)`, 'desc')
+      .limit(50)
+      .execute();
+    return rows.map((r) => ({ ...r, entries: Number(r.entries), records: Number(r.records), last_at: new Date(r.last_at) }));
+  },
+
   async head(db: Executor): Promise<{ seq: number; hash: string }> {
     const head = await db.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).executeTakeFirstOrThrow();
     return { seq: Number(head.seq), hash: head.hash };
   },
 };
+
+export interface AuditListFilter {
+  actor_org_id?: string;
+  object_type?: string;
+  object_id?: string;
+  /** An action, or a prefix ending in a dot (`notice.`) for a kind of actions. */
+  action?: string;
+  since?: Date;
+  until?: Date;
+  /** A provincial auditor: its province and national entries only. */
+  province_code?: string;
+  reads?: 'exclude' | 'only' | 'include';
+  before_seq?: number;
+  limit: number;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function filtered<Q extends { where: (...a: any[]) => Q }>(q: Q, f: Omit<AuditListFilter, 'limit' | 'before_seq'>): Q {
+  if (f.actor_org_id) q = q.where('actor_org_id', '=', f.actor_org_id);
+  if (f.object_type) q = q.where('object_type', '=', f.object_type);
+  if (f.object_id) q = q.where('object_id', '=', f.object_id);
+  if (f.action) q = f.action.endsWith('.') ? q.where('action', 'like', `${f.action.replace(/[\\%_]/g, (c) => `\\${c}`)}%`) : q.where('action', '=', f.action);
+  if (f.since) q = q.where('at', '>=', f.since);
+  if (f.until) q = q.where('at', '<', f.until);
+  if (f.province_code) q = q.where((eb: any) => eb.or([eb('province_code', 'is', null), eb('province_code', '=', f.province_code)]));
+  if (f.reads === 'exclude') q = q.where('action', '<>', 'restricted.read');
+  if (f.reads === 'only') q = q.where('action', '=', 'restricted.read');
+  return q;
+}

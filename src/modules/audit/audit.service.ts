@@ -6,7 +6,9 @@
 import type { Db, Executor } from '../../db/database.js';
 import type { Principal } from '../auth/principal.js';
 import { findChainBreak, GENESIS_HASH, hashEntry, type AuditEntry, type ChainBreak } from './audit-chain.js';
-import { auditRepository, type StoredAuditEntry } from './audit.repository.js';
+import { auditRepository, type AuditListFilter, type StoredAuditEntry } from './audit.repository.js';
+import { checkpointSignatureProblem, type CheckpointStatus } from './audit-checkpoint.js';
+import type { AuditAnchor } from './checkpoints.service.js';
 
 export interface AuditInput {
   action: string;
@@ -16,12 +18,25 @@ export interface AuditInput {
   data?: Record<string, unknown>;
 }
 
+export interface VerifyBreak {
+  seq: number;
+  /**
+   * A break in the chain (ChainBreak), an entry past the head (`beyond_head`), or the chain not
+   * passing through the signed checkpoint: its entry gone (`checkpoint_missing`, the tail deleted
+   * and the head moved back) or another hash there (`checkpoint_mismatch`, edited and re-hashed),
+   * or a checkpoint whose signature does not verify (`checkpoint_signature`).
+   */
+  reason: ChainBreak['reason'] | 'beyond_head' | 'checkpoint_missing' | 'checkpoint_mismatch' | 'checkpoint_signature';
+}
+
 export interface VerifyResult {
   ok: boolean;
   entries: number;
   head_seq: number;
   head_hash: string;
-  break: ChainBreak | null;
+  break: VerifyBreak | null;
+  /** The checkpoint verified against, or null when none was given. */
+  checkpoint: { head_seq: number; head_hash: string; issued_at: string; status: CheckpointStatus } | null;
 }
 
 export class AuditService {
@@ -78,28 +93,60 @@ export class AuditService {
 
   /**
    * Re-computes the chain in pages up to the head as it stood when verification began (entries
-   * appended meanwhile are left for the next run), and compares the result with that head.
+   * appended meanwhile are left for the next run), compares the result with that head, refuses
+   * entries the head does not cover, and, given an anchor, checks that the chain passes through
+   * the signed checkpoint with its hash: the database alone cannot prove that its tail was not
+   * cut off, or that it was not re-hashed after an edit.
    */
-  async verify(onProgress?: (done: number, total: number) => void): Promise<VerifyResult> {
+  /**
+   * The log for an auditor, newest first, filtered; restricted reads are grouped (who read how
+   * many records of which kind, through which channel) unless asked for one by one, so that
+   * thousands of list views do not bury the state changes.
+   */
+  async list(f: AuditListFilter) {
+    const grouped = (f.reads ?? 'exclude') === 'exclude';
+    const [entries, reads] = await Promise.all([auditRepository.list(this.db, { ...f, reads: f.reads ?? 'exclude' }), grouped ? auditRepository.readSummary(this.db, f) : Promise.resolve(null)]);
+    return { entries, reads, next_before_seq: entries.length === f.limit ? entries[entries.length - 1].seq : null };
+  }
+
+  async verify(onProgress?: (done: number, total: number) => void, anchor?: AuditAnchor): Promise<VerifyResult> {
     const head = await auditRepository.head(this.db);
+    const cp = anchor?.checkpoint ?? null;
+    const signatureProblem = cp ? checkpointSignatureProblem(cp, anchor!.keys) : null;
+    let checkpoint: VerifyResult['checkpoint'] = null;
+    if (cp) {
+      const d = (cp as { document?: Partial<VerifyResult['checkpoint']> & { issued_at?: string } }).document ?? {};
+      checkpoint = { head_seq: Number(d.head_seq), head_hash: String(d.head_hash), issued_at: String(d.issued_at), status: signatureProblem ? 'bad_signature' : 'ok' };
+    }
     let cursor = { prevHash: GENESIS_HASH, prevSeq: 0 };
     let count = 0;
+    const result = (brk: VerifyBreak | null): VerifyResult => ({ ok: brk === null, entries: count, head_seq: head.seq, head_hash: head.hash, break: brk, checkpoint });
     while (cursor.prevSeq < head.seq) {
       const page = (await auditRepository.page(this.db, cursor.prevSeq, 5000)).filter((e) => e.seq <= head.seq);
       if (page.length === 0) break;
-      const result = findChainBreak(page, cursor);
+      const walked = findChainBreak(page, cursor);
       count += page.length;
       onProgress?.(count, head.seq);
-      if (result.break) return { ok: false, entries: count, head_seq: head.seq, head_hash: head.hash, break: result.break };
-      cursor = result.last;
+      if (walked.break) return result(walked.break);
+      cursor = walked.last;
     }
-    const headMatches = cursor.prevSeq === head.seq && cursor.prevHash === head.hash;
-    return {
-      ok: headMatches,
-      entries: count,
-      head_seq: head.seq,
-      head_hash: head.hash,
-      break: headMatches ? null : { seq: cursor.prevSeq + 1, reason: cursor.prevSeq === head.seq ? 'hash_mismatch' : 'gap' },
-    };
+    if (!(cursor.prevSeq === head.seq && cursor.prevHash === head.hash)) return result({ seq: cursor.prevSeq + 1, reason: cursor.prevSeq === head.seq ? 'hash_mismatch' : 'gap' });
+    // Rows past the head (read with the head in one statement, so appends meanwhile are covered).
+    const extent = await auditRepository.extent(this.db);
+    if (extent.max_seq > extent.head_seq) return result({ seq: extent.head_seq + 1, reason: 'beyond_head' });
+    if (checkpoint) {
+      if (signatureProblem) return result({ seq: checkpoint.head_seq, reason: 'checkpoint_signature' });
+      // The chain up to the head holds, so the entry at the checkpoint's seq is the chain's.
+      const at = checkpoint.head_seq === 0 ? { hash: GENESIS_HASH } : checkpoint.head_seq <= head.seq ? await auditRepository.bySeq(this.db, checkpoint.head_seq) : null;
+      if (!at) {
+        checkpoint.status = 'missing';
+        return result({ seq: checkpoint.head_seq, reason: 'checkpoint_missing' });
+      }
+      if (at.hash !== checkpoint.head_hash) {
+        checkpoint.status = 'mismatch';
+        return result({ seq: checkpoint.head_seq, reason: 'checkpoint_mismatch' });
+      }
+    }
+    return result(null);
   }
 }

@@ -60,18 +60,32 @@ export class AuthService {
   }
 
   async authenticatePassword(username: string, password: string): Promise<Principal | null> {
+    return (await this.checkPassword(username, password))?.principal ?? null;
+  }
+
+  /**
+   * The user of a username and password, with their second-factor state, or null. Answers in
+   * the same time whether or not the username exists, is disabled or has no password: scrypt
+   * runs every time (against a throw-away hash when there is nothing to compare), so the timing
+   * of a refusal does not tell which usernames exist.
+   */
+  async checkPassword(username: string, password: string): Promise<{ principal: Principal; totp: { sealedSecret: string | null; enabledAt: Date | null; lastStep: number | null } } | null> {
     const row = await authRepository.userByUsername(this.db, username);
-    if (!row || !row.password_hash || row.disabled_at || row.org_status !== 'active') return null;
-    if (!(await verifyPassword(password, row.password_hash))) return null;
+    const usable = row && row.password_hash && !row.disabled_at && row.org_status === 'active';
+    const matches = await verifyPassword(password, usable ? row.password_hash! : await decoyHash());
+    if (!usable || !matches) return null;
     return {
-      orgId: row.org_id,
-      orgKind: row.org_kind as OrgKind,
-      orgName: row.org_name,
-      provinceCode: row.province_code ? String(row.province_code).trim() : null,
-      userId: row.id,
-      tokenId: null,
-      username: row.username,
-      roles: row.roles as Role[],
+      principal: {
+        orgId: row.org_id,
+        orgKind: row.org_kind as OrgKind,
+        orgName: row.org_name,
+        provinceCode: row.province_code ? String(row.province_code).trim() : null,
+        userId: row.id,
+        tokenId: null,
+        username: row.username,
+        roles: row.roles as Role[],
+      },
+      totp: { sealedSecret: row.totp_secret_sealed ?? null, enabledAt: row.totp_enabled_at ? new Date(row.totp_enabled_at) : null, lastStep: row.totp_last_step == null ? null : Number(row.totp_last_step) },
     };
   }
 
@@ -85,6 +99,7 @@ export class AuthService {
       assertCanGrantRoles(actor, input.roles);
     }
     validateRoles(input.roles);
+    if (input.expires_at && !(input.expires_at.getTime() > Date.now())) throw validationFailed('/expires_at', 'A token cannot be created already expired: give a time in the future');
     const { token, prefix, hash } = generateToken();
     const id = randomUUID();
     await this.db.transaction().execute(async (tx) => {
@@ -151,4 +166,11 @@ function validateRoles(roles: readonly string[]): void {
   roles.forEach((r, i) => {
     if (!ROLES.includes(r as Role)) throw validationFailed(`/roles/${i}`, `Unknown role "${r}"; roles are ${ROLES.join(', ')}`);
   });
+}
+
+let decoy: Promise<string> | null = null;
+/** A hash of a random password with the same scrypt cost as real ones, made once per process. */
+function decoyHash(): Promise<string> {
+  decoy ??= hashPassword(generateToken().token);
+  return decoy;
 }

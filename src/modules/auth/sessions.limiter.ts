@@ -1,59 +1,73 @@
 /**
- * Failed sign-ins per username, counted in this process's memory: after `maxFailures` failures
- * within `windowMs`, the username is locked for `lockMs` whatever password is tried. Pure
- * bookkeeping with an injected clock. Being in memory, the count is per process and starts again
- * on restart; behind a load balancer each node counts on its own, which still bounds guessing
- * to (nodes × maxFailures) tries per window.
+ * Failed console sign-ins, counted in this process's memory so that guessing is slowed while the
+ * account's owner is not locked out (issue 13, item 4). Three counts, each in a window:
+ *
+ * - per username and client address: 5 failures and that address may not try that username again
+ *   until the window ends. The owner, from their own address, is not affected by an attacker's;
+ * - per client address, whatever the username (password spraying): 30 failures;
+ * - per username from anywhere (a guesser with many addresses): past 50 failures the username is
+ *   throttled, not locked: one attempt every few seconds, so the owner waits seconds at most while
+ *   a botnet gets a dozen guesses a minute.
+ *
+ * Memory is bounded per count (FailureLimiter forgets the least recent keys first). Behind a load
+ * balancer each node counts on its own, which still bounds guessing to nodes × limits.
  */
+import { clientKey, FailureLimiter } from '../../http/failure-limiter.js';
 
 export interface SignInLimits {
-  maxFailures: number;
+  perUsernameAndClient: number;
+  perClient: number;
+  perUsername: number;
   windowMs: number;
-  lockMs: number;
+  /** Time between two attempts at a throttled username. */
+  throttleMs: number;
 }
 
-export const DEFAULT_SIGN_IN_LIMITS: SignInLimits = { maxFailures: 5, windowMs: 15 * 60_000, lockMs: 15 * 60_000 };
-
-interface Entry {
-  failures: number[];
-  lockedUntil: number;
-}
+export const DEFAULT_SIGN_IN_LIMITS: SignInLimits = { perUsernameAndClient: 5, perClient: 30, perUsername: 50, windowMs: 15 * 60_000, throttleMs: 5_000 };
 
 export class SignInLimiter {
-  private readonly entries = new Map<string, Entry>();
+  private readonly pairs: FailureLimiter;
+  private readonly clients: FailureLimiter;
+  private readonly usernames: FailureLimiter;
+  /** Last attempt at each throttled username, least recent first. */
+  private readonly lastAttempt = new Map<string, number>();
 
-  constructor(private readonly limits: SignInLimits = DEFAULT_SIGN_IN_LIMITS) {}
-
-  /** Milliseconds until this username may try again, or 0 when it may try now. */
-  retryAfterMs(username: string, now: number): number {
-    const e = this.entries.get(key(username));
-    if (!e) return 0;
-    return Math.max(0, e.lockedUntil - now);
+  constructor(private readonly limits: SignInLimits = DEFAULT_SIGN_IN_LIMITS) {
+    this.pairs = new FailureLimiter(limits.perUsernameAndClient, limits.windowMs);
+    this.clients = new FailureLimiter(limits.perClient, limits.windowMs);
+    this.usernames = new FailureLimiter(limits.perUsername, limits.windowMs);
   }
 
-  recordFailure(username: string, now: number): void {
-    const k = key(username);
-    const e = this.entries.get(k) ?? { failures: [], lockedUntil: 0 };
-    e.failures = e.failures.filter((t) => now - t < this.limits.windowMs);
-    e.failures.push(now);
-    if (e.failures.length >= this.limits.maxFailures) {
-      e.lockedUntil = now + this.limits.lockMs;
-      e.failures = [];
+  /**
+   * Milliseconds until this client may try this username, or 0 when it may try now. A try that
+   * is allowed on a throttled username is counted as its attempt of the period.
+   */
+  retryAfterMs(username: string, ip: string, now: number): number {
+    const u = key(username);
+    const c = clientKey(ip);
+    const wait = Math.max(this.pairs.retryAfter(`${u}\n${c}`, now), this.clients.retryAfter(c, now)) * 1000;
+    if (wait > 0) return wait;
+    if (this.usernames.retryAfter(u, now) > 0) {
+      const last = this.lastAttempt.get(u);
+      if (last !== undefined && now - last < this.limits.throttleMs) return this.limits.throttleMs - (now - last);
+      this.lastAttempt.delete(u);
+      this.lastAttempt.set(u, now);
+      while (this.lastAttempt.size > 50_000) this.lastAttempt.delete(this.lastAttempt.keys().next().value as string);
     }
-    this.entries.set(k, e);
-    // Bound the memory an attacker can make us spend by trying many usernames.
-    if (this.entries.size > 100_000) this.prune(now);
+    return 0;
   }
 
-  recordSuccess(username: string): void {
-    this.entries.delete(key(username));
+  recordFailure(username: string, ip: string, now: number): void {
+    const u = key(username);
+    const c = clientKey(ip);
+    this.pairs.fail(`${u}\n${c}`, now);
+    this.clients.fail(c, now);
+    this.usernames.fail(u, now);
   }
 
-  private prune(now: number): void {
-    for (const [k, e] of this.entries) {
-      if (e.lockedUntil <= now && e.failures.every((t) => now - t >= this.limits.windowMs)) this.entries.delete(k);
-    }
-    if (this.entries.size > 100_000) this.entries.clear();
+  /** A success from this address forgets that address's failures at this username only. */
+  recordSuccess(username: string, ip: string): void {
+    this.pairs.forget(`${key(username)}\n${clientKey(ip)}`);
   }
 }
 

@@ -24,6 +24,7 @@ export const sessionsRepository = {
         'u.roles',
         'u.locale',
         'u.disabled_at',
+        'u.totp_enabled_at',
         'o.id as org_id',
         'o.kind as org_kind',
         'o.name as org_name',

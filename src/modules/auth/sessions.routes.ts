@@ -5,7 +5,7 @@
  * never attaches a bearer token on its own).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 import type { ExtraAuthenticator } from '../../http/authenticate.js';
 import { problemResponses } from '../../http/common.schema.js';
 import { forbidden, Problem } from '../../lib/problem.js';
@@ -51,10 +51,17 @@ export function sessionAuthenticator(sessions: SessionsService): ExtraAuthentica
         throw forbidden('A request signed in by the session cookie that changes anything must carry the X-CSRF-Token of the session');
       }
     }
+    // An account that must have a second factor and has none may only enrol one (or sign out).
+    if (view.secondFactor === 'enrolment_required' && !ENROLMENT_ROUTES.has(`${request.method} ${request.routeOptions.url}`)) {
+      if (request.routeOptions.config?.public) return null;
+      throw new Problem('second_factor_enrolment_required', 'This account must enrol a second factor (TOTP) before it may use the console: POST /api/v1/session/totp');
+    }
     request.consoleSession = view;
     return view.principal;
   };
 }
+
+const ENROLMENT_ROUTES = new Set(['GET /api/v1/session', 'DELETE /api/v1/session', 'POST /api/v1/session/totp', 'POST /api/v1/session/totp/confirm']);
 
 const SessionInfo = Type.Object({
   user_id: Type.String(),
@@ -69,7 +76,21 @@ const SessionInfo = Type.Object({
   roles: Type.Array(Type.String()),
   csrf_token: Type.String({ description: 'Send it as X-CSRF-Token on every state-changing request made with the session cookie' }),
   expires_at: Type.String({ format: 'date-time' }),
+  second_factor: Type.Union([Type.Literal('enabled'), Type.Literal('enrolment_required'), Type.Literal('none')], {
+    description: '`enrolment_required`: regulator and institution admins must enrol TOTP before anything else (POST /api/v1/session/totp)',
+  }),
 });
+
+const SignInBody = Type.Object(
+  {
+    username: Type.String({ minLength: 1, maxLength: 64 }),
+    password: Type.String({ minLength: 1, maxLength: 200 }),
+    totp_code: Type.Optional(Type.String({ pattern: '^[0-9]{6}$', description: 'The current code of the authenticator app, for accounts with a second factor' })),
+    recovery_code: Type.Optional(Type.String({ minLength: 1, maxLength: 40, description: 'One of the recovery codes given at enrolment, instead of totp_code; each works once' })),
+  },
+  { additionalProperties: false },
+);
+type SignInBody = Static<typeof SignInBody>;
 
 function present(v: SessionView) {
   const p = v.principal;
@@ -86,6 +107,7 @@ function present(v: SessionView) {
     roles: p.roles,
     csrf_token: v.csrfToken,
     expires_at: v.expiresAt.toISOString(),
+    second_factor: v.secondFactor,
   };
 }
 
@@ -104,17 +126,58 @@ export function sessionsRoutes(app: FastifyInstance, sessions: SessionsService, 
     config: { public: true },
     schema: {
       tags,
-      summary: 'Sign in to the console with username and password',
+      summary: 'Sign in to the console with username, password and, when the account has one, a second factor',
       description:
-        'Sets an HTTP-only, SameSite=Strict session cookie and returns the CSRF token. Failed sign-ins are counted per username in memory: after 5 within 15 minutes the username is refused (429) for 15 minutes.',
-      body: Type.Object({ username: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
+        'Sets an HTTP-only, SameSite=Strict session cookie and returns the CSRF token. An account with a second factor needs `totp_code` (or a `recovery_code`): without one the answer is 401 `second_factor_required`. Failed sign-ins are counted in memory per username and client address (5 in 15 minutes), per address (30) and per username from anywhere (past 50, one attempt every 5 s): over a limit the answer is 429 with Retry-After; the owner of an account under attack from elsewhere is not locked out. Unknown usernames take as long to refuse as wrong passwords.',
+      body: SignInBody,
       response: { 201: SessionInfo, ...problemResponses, 429: problemResponses[400] },
     },
     handler: async (req, reply) => {
-      const body = req.body as { username: string; password: string };
-      const { sessionId, view } = await sessions.signIn(body.username, body.password, { userAgent: req.headers['user-agent'] ?? null, ip: req.ip });
+      const body = req.body as SignInBody;
+      const { sessionId, view } = await sessions.signIn(body.username, body.password, {
+        userAgent: req.headers['user-agent'] ?? null,
+        ip: req.ip,
+        totpCode: body.totp_code ?? null,
+        recoveryCode: body.recovery_code ?? null,
+      });
       reply.header('Set-Cookie', cookie(sessionId, opts.maxAgeSeconds)).header('Cache-Control', 'no-store');
       return reply.code(201).send(present(view));
+    },
+  });
+
+  app.get('/api/v1/session/options', {
+    config: { public: true },
+    schema: { tags, summary: 'What the sign-in page shows: `demo` is true only on a database seeded with the demo world', response: { 200: Type.Object({ demo: Type.Boolean() }) } },
+    handler: async () => sessions.signInOptions(),
+  });
+
+  const signedIn = (req: FastifyRequest): SessionView => {
+    if (!req.consoleSession) throw new Problem('unauthenticated', 'Not signed in to the console');
+    return req.consoleSession;
+  };
+
+  app.post('/api/v1/session/totp', {
+    config: { public: true },
+    schema: {
+      tags,
+      summary: 'Start enrolling a TOTP second factor: a new secret and its otpauth:// URI for an authenticator app',
+      description: 'The secret counts only once a code from it is confirmed. Needs the session cookie and X-CSRF-Token. 409 when a second factor is already enabled.',
+      response: { 201: Type.Object({ secret: Type.String({ description: 'Base32, for typing into the app' }), otpauth_uri: Type.String() }), ...problemResponses },
+    },
+    handler: async (req, reply) => reply.code(201).header('Cache-Control', 'no-store').send(await sessions.startTotp(signedIn(req))),
+  });
+
+  app.post('/api/v1/session/totp/confirm', {
+    config: { public: true },
+    schema: {
+      tags,
+      summary: 'Confirm TOTP enrolment with a current code: the second factor is on, and ten single-use recovery codes are returned, once',
+      body: Type.Object({ code: Type.String({ pattern: '^[0-9]{6}$' }) }, { additionalProperties: false }),
+      response: { 200: Type.Object({ recovery_codes: Type.Array(Type.String()) }), ...problemResponses },
+    },
+    handler: async (req, reply) => {
+      const result = await sessions.confirmTotp(signedIn(req), (req.body as { code: string }).code);
+      return reply.header('Cache-Control', 'no-store').send(result);
     },
   });
 

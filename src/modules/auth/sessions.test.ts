@@ -4,6 +4,7 @@ import { makeOrg, uniqueCode, type TestOrg } from '../../../test/helpers/factori
 import { dbLabel, startHarness, type Harness } from '../../../test/helpers/harness.js';
 import { SignInLimiter } from './sessions.limiter.js';
 import { readCookie } from './sessions.routes.js';
+import { currentTotp } from './second-factor.js';
 
 const PASSWORD = 'correct-horse-battery';
 
@@ -99,41 +100,148 @@ describe(`console sessions (${dbLabel})`, () => {
     assert.ok(api.headers['www-authenticate']);
   });
 
-  test('five failed sign-ins lock the username with 429, even for the right password', async () => {
-    const name = uniqueCode('locked');
+  test('five failed sign-ins from one address do not lock the owner out from their own address', async () => {
+    const name = uniqueCode('attacked');
     await h.c.auth.createUser(null, { org_id: org.id, username: name, display_name: 'x', password: PASSWORD, roles: ['analyst'] });
-    for (let i = 0; i < 5; i++) assert.equal((await signIn(name, 'wrong-password')).statusCode, 401);
-    const r = await signIn(name, PASSWORD);
-    assert.equal(r.statusCode, 429);
-    assert.equal(r.json().code, 'rate_limited');
-    assert.ok(r.json().retry_after > 0);
+    for (let i = 0; i < 5; i++) assert.equal((await signInFrom('198.51.100.66', name, 'wrong-password')).statusCode, 401);
+    const attacker = await signInFrom('198.51.100.66', name, 'wrong-password');
+    assert.equal(attacker.statusCode, 429);
+    assert.equal(attacker.json().code, 'rate_limited');
+    assert.ok(Number(attacker.headers['retry-after']) > 0);
+    assert.equal(attacker.json().retry_after, Number(attacker.headers['retry-after']));
+    const owner = await signInFrom('203.0.113.5', name, PASSWORD);
+    assert.equal(owner.statusCode, 201, 'the owner signs in from elsewhere');
+    assert.equal(owner.json().username, name);
+  });
+
+  test('password spraying: 30 failures from one address across usernames are refused with 429, other addresses go on', async () => {
+    const codes: number[] = [];
+    for (let i = 0; i < 32; i++) codes.push((await signInFrom('192.0.2.99', uniqueCode('spray'), 'Winter2026!')).statusCode);
+    assert.deepEqual(codes.slice(0, 30), Array(30).fill(401));
+    assert.deepEqual(codes.slice(30), [429, 429]);
+    const other = await signInFrom('192.0.2.100', username, PASSWORD);
+    assert.equal(other.statusCode, 201);
+  });
+
+  test('an unknown username and a wrong password get the same answer', async () => {
+    const unknown = await signInFrom('198.51.100.77', uniqueCode('nobody'), 'whatever-password');
+    const wrong = await signInFrom('198.51.100.78', username, 'whatever-password');
+    assert.equal(unknown.statusCode, 401);
+    assert.deepEqual({ ...(unknown.json() as object), instance: '' }, { ...(wrong.json() as object), instance: '' });
+  });
+
+  async function signInFrom(ip: string, u: string, p: string, extra: Record<string, string> = {}) {
+    return h.app.inject({ method: 'POST', url: '/api/v1/session', payload: { username: u, password: p, ...extra }, remoteAddress: ip });
+  }
+
+  describe('second factor', () => {
+    let regulator: TestOrg;
+    before(async () => {
+      regulator = await makeOrg(h.c, 'regulator_provincial', { province_code: '440000' });
+    });
+
+    test('a regulator admin must enrol TOTP before using the console; then sign-in needs a code, a replayed code and a used recovery code are refused', async () => {
+      const admin = uniqueCode('reg-admin');
+      const created = await h.c.auth.createUser(null, { org_id: regulator.id, username: admin, display_name: '管理员', password: PASSWORD, roles: ['admin', 'analyst'] });
+      const first = await signInFrom('198.51.100.200', admin, PASSWORD);
+      assert.equal(first.statusCode, 201);
+      assert.equal(first.json().second_factor, 'enrolment_required');
+      const cookie = String(first.headers['set-cookie']).split(';')[0]!;
+      const csrf = first.json().csrf_token as string;
+      const blocked = await h.app.inject({ method: 'GET', url: '/api/v1/whoami', headers: { cookie } });
+      assert.equal(blocked.statusCode, 403);
+      assert.equal(blocked.json().code, 'second_factor_enrolment_required');
+
+      const noCsrf = await h.app.inject({ method: 'POST', url: '/api/v1/session/totp', headers: { cookie } });
+      assert.equal(noCsrf.statusCode, 401);
+      const start = await h.app.inject({ method: 'POST', url: '/api/v1/session/totp', headers: { cookie, 'x-csrf-token': csrf } });
+      assert.equal(start.statusCode, 201);
+      const { secret, otpauth_uri } = start.json() as { secret: string; otpauth_uri: string };
+      assert.match(otpauth_uri, /^otpauth:\/\/totp\//);
+      assert.ok(otpauth_uri.includes(`secret=${secret}`));
+      const stored = await h.c.handle.db.selectFrom('users').select(['totp_secret_sealed', 'totp_enabled_at']).where('id', '=', created.id).executeTakeFirstOrThrow();
+      assert.ok(stored.totp_secret_sealed && !stored.totp_secret_sealed.includes(secret), 'sealed, never in clear');
+      assert.equal(stored.totp_enabled_at, null, 'not on before a code is proved');
+
+      const wrong = await h.app.inject({ method: 'POST', url: '/api/v1/session/totp/confirm', headers: { cookie, 'x-csrf-token': csrf }, payload: { code: (Number(await currentTotp(secret)) ^ 1).toString().padStart(6, '0') } });
+      assert.equal(wrong.statusCode, 400);
+      assert.equal(wrong.json().field, '/code');
+      const code = await currentTotp(secret);
+      const confirm = await h.app.inject({ method: 'POST', url: '/api/v1/session/totp/confirm', headers: { cookie, 'x-csrf-token': csrf }, payload: { code } });
+      assert.equal(confirm.statusCode, 200);
+      const recovery = confirm.json().recovery_codes as string[];
+      assert.equal(recovery.length, 10);
+      assert.equal(new Set(recovery).size, 10);
+      assert.equal((await h.app.inject({ method: 'GET', url: '/api/v1/whoami', headers: { cookie } })).statusCode, 200);
+      const again = await h.app.inject({ method: 'POST', url: '/api/v1/session/totp', headers: { cookie, 'x-csrf-token': csrf } });
+      assert.equal(again.statusCode, 409);
+
+      const noCode = await signInFrom('198.51.100.201', admin, PASSWORD);
+      assert.equal(noCode.statusCode, 401);
+      assert.equal(noCode.json().code, 'second_factor_required');
+      assert.equal(noCode.json().field, '/totp_code');
+      assert.equal(noCode.headers['set-cookie'], undefined);
+      const replayed = await signInFrom('198.51.100.201', admin, PASSWORD, { totp_code: code });
+      assert.equal(replayed.statusCode, 401, 'the code used at enrolment does not work again');
+      const next = await currentTotp(secret, Date.now() + 30_000);
+      const ok = await signInFrom('198.51.100.201', admin, PASSWORD, { totp_code: next });
+      assert.equal(ok.statusCode, 201);
+      assert.equal(ok.json().second_factor, 'enabled');
+      assert.equal((await signInFrom('198.51.100.202', admin, PASSWORD, { totp_code: next })).statusCode, 401, 'no replay');
+      const withRecovery = await signInFrom('198.51.100.202', admin, PASSWORD, { recovery_code: recovery[3]!.toUpperCase() });
+      assert.equal(withRecovery.statusCode, 201);
+      const reused = await signInFrom('198.51.100.202', admin, PASSWORD, { recovery_code: recovery[3]! });
+      assert.equal(reused.statusCode, 401);
+      assert.equal(reused.json().field, '/recovery_code');
+      const trail = (await h.c.audit.forObject('user', created.id)).map((e) => e.action);
+      assert.ok(trail.includes('user.second_factor_enabled'));
+    });
+
+    test('an analyst of a regulator and a unit admin need no second factor', async () => {
+      const analyst = uniqueCode('reg-analyst');
+      await h.c.auth.createUser(null, { org_id: regulator.id, username: analyst, display_name: 'x', password: PASSWORD, roles: ['analyst'] });
+      const r = await signInFrom('198.51.100.210', analyst, PASSWORD);
+      assert.equal(r.json().second_factor, 'none');
+      const cookie = String(r.headers['set-cookie']).split(';')[0]!;
+      assert.equal((await h.app.inject({ method: 'GET', url: '/api/v1/whoami', headers: { cookie } })).statusCode, 200);
+    });
   });
 });
 
 describe('sign-in limiter', () => {
-  test('locks after the fifth failure within the window, and unlocks after the lock period', () => {
-    const l = new SignInLimiter({ maxFailures: 5, windowMs: 1000, lockMs: 5000 });
-    for (let i = 0; i < 4; i++) l.recordFailure('Alice', i);
-    assert.equal(l.retryAfterMs('alice', 10), 0);
-    l.recordFailure('alice', 10);
-    assert.equal(l.retryAfterMs('ALICE', 10), 5000);
-    assert.equal(l.retryAfterMs('alice', 5010), 0);
+  const limits = { perUsernameAndClient: 3, perClient: 10, perUsername: 6, windowMs: 1000, throttleMs: 100 };
+
+  test('locks a username for the failing address only, and forgets after the window', () => {
+    const l = new SignInLimiter(limits);
+    for (let i = 0; i < 3; i++) l.recordFailure('Alice', '192.0.2.1', i);
+    assert.ok(l.retryAfterMs('alice', '192.0.2.1', 10) > 0);
+    assert.equal(l.retryAfterMs('ALICE', '192.0.2.2', 10), 0);
+    assert.equal(l.retryAfterMs('alice', '192.0.2.1', 1000), 0);
   });
 
   test('failures older than the window do not count', () => {
-    const l = new SignInLimiter({ maxFailures: 3, windowMs: 100, lockMs: 1000 });
-    l.recordFailure('bob', 0);
-    l.recordFailure('bob', 50);
-    l.recordFailure('bob', 200);
-    assert.equal(l.retryAfterMs('bob', 200), 0);
+    const l = new SignInLimiter(limits);
+    l.recordFailure('bob', '192.0.2.1', 0);
+    l.recordFailure('bob', '192.0.2.1', 50);
+    l.recordFailure('bob', '192.0.2.1', 1200);
+    assert.equal(l.retryAfterMs('bob', '192.0.2.1', 1200), 0);
   });
 
-  test('a success forgets the failures', () => {
-    const l = new SignInLimiter({ maxFailures: 2, windowMs: 1000, lockMs: 1000 });
-    l.recordFailure('carol', 0);
-    l.recordSuccess('carol');
-    l.recordFailure('carol', 1);
-    assert.equal(l.retryAfterMs('carol', 1), 0);
+  test('a success from an address forgets that address\'s failures at that username', () => {
+    const l = new SignInLimiter(limits);
+    l.recordFailure('carol', '192.0.2.1', 0);
+    l.recordFailure('carol', '192.0.2.1', 0);
+    l.recordSuccess('carol', '192.0.2.1');
+    l.recordFailure('carol', '192.0.2.1', 1);
+    assert.equal(l.retryAfterMs('carol', '192.0.2.1', 1), 0);
+  });
+
+  test('a username attacked from many addresses is throttled, not locked: one attempt per period', () => {
+    const l = new SignInLimiter(limits);
+    for (let i = 0; i < 6; i++) l.recordFailure('dave', `198.51.100.${i}`, 0);
+    assert.equal(l.retryAfterMs('dave', '203.0.113.9', 10), 0, 'the first attempt of the period is allowed');
+    assert.equal(l.retryAfterMs('dave', '203.0.113.10', 20), 90, 'the next one waits for the rest of the period');
+    assert.equal(l.retryAfterMs('dave', '203.0.113.10', 110), 0);
   });
 });
 
@@ -146,7 +254,8 @@ describe(`session expiry (${dbLabel})`, () => {
       await h.c.auth.createUser(null, { org_id: org.id, username, display_name: 'x', password: PASSWORD, roles: ['reporter'] });
       let now = Date.now();
       const { SessionsService } = await import('./sessions.service.js');
-      const sessions = new SessionsService(h.c.handle.db, h.c.audit, h.c.auth, { absoluteMs: 10 * 3600_000, idleMs: 3600_000, now: () => now });
+      const { SecretBox } = await import('../../lib/secret-box.js');
+      const sessions = new SessionsService(h.c.handle.db, h.c.audit, h.c.auth, new SecretBox('test'), { absoluteMs: 10 * 3600_000, idleMs: 3600_000, now: () => now });
       const { sessionId } = await sessions.signIn(username, PASSWORD);
       assert.ok(await sessions.authenticate(sessionId));
       now += 2 * 3600_000;

@@ -26,8 +26,8 @@ const TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
-// The console loads only its own scripts; ECharts and React set inline styles.
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+// The Content-Security-Policy, framing and sniffing headers are set for every response in
+// src/http/security.ts: the console loads only its own scripts; ECharts and React set inline styles.
 
 export function isReservedPath(urlPath: string): boolean {
   return RESERVED_PREFIXES.some((p) => urlPath === p || urlPath.startsWith(p.endsWith('/') ? p : `${p}/`) || (p.includes('.') && urlPath.startsWith(p)));
@@ -46,7 +46,6 @@ export function consoleRoutes(app: FastifyInstance, opts: { dir?: string } = {})
     handler: async (req, reply) => {
       const urlPath = decodeURIComponent(req.url.split('?')[0] ?? '/');
       if (isReservedPath(urlPath)) return sendProblem(reply, 'not_found', `No route GET ${urlPath}`);
-      reply.header('X-Content-Type-Options', 'nosniff').header('Referrer-Policy', 'same-origin');
       const file = path.resolve(dir, `.${path.posix.normalize(urlPath)}`);
       if (file.startsWith(dir + path.sep) && urlPath !== '/') {
         const stat = await fs.promises.stat(file).catch(() => null);
@@ -61,8 +60,6 @@ export function consoleRoutes(app: FastifyInstance, opts: { dir?: string } = {})
       const index = await fs.promises.readFile(path.join(dir, 'index.html'), 'utf8').catch(() => NOT_BUILT);
       return reply
         .header('Cache-Control', 'no-cache')
-        .header('Content-Security-Policy', CSP)
-        .header('X-Frame-Options', 'DENY')
         .type('text/html; charset=utf-8')
         .send(index);
     },

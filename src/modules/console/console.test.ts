@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { registerProblemHandler } from '../../http/problem-handler.js';
+import { registerSecurityHeaders } from '../../http/security.js';
 import { consoleRoutes, isReservedPath } from './console.routes.js';
 
 describe('serving the console', () => {
@@ -18,6 +19,7 @@ describe('serving the console', () => {
     fs.writeFileSync(path.join(dir, '..', 'secret-outside.txt'), 'secret');
     app = Fastify();
     registerProblemHandler(app);
+    await registerSecurityHeaders(app, { https: false });
     app.get('/api/v1/known', async () => ({ ok: true }));
     consoleRoutes(app, { dir });
     await app.ready();

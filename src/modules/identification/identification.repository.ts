@@ -99,7 +99,7 @@ export const identificationRepository = {
    */
   async list(
     db: Executor,
-    f: { state?: string; states?: readonly string[]; report_id?: string; province_code?: string; assigned_org_id?: string; reporting_org_id?: string; category?: string; sort: CaseSort; order: 'asc' | 'desc'; after?: { key: string; id: string }; limit: number },
+    f: { state?: string; states?: readonly string[]; report_id?: string; province_code?: string; assigned_org_id?: string; reporting_org_id?: string; category?: string; indicator_id?: number; sort: CaseSort; order: 'asc' | 'desc'; after?: { key: string; id: string }; limit: number },
   ): Promise<Array<CaseRow & { sort_key: string }>> {
     const by = CASE_SORT_KEYS[f.sort];
     let q = db.selectFrom('threat_cases').selectAll().select(sql<string>`${by.text ?? by.expr}::text`.as('sort_key'));
@@ -110,6 +110,8 @@ export const identificationRepository = {
     if (f.assigned_org_id) q = q.where('assigned_org_id', '=', f.assigned_org_id);
     if (f.category) q = q.where('category', '=', f.category);
     if (f.reporting_org_id) q = q.where(sql<boolean>`${f.reporting_org_id}::uuid = ANY(reporting_org_ids)`);
+    if (f.indicator_id)
+      q = q.where(sql<boolean>`EXISTS (SELECT 1 FROM sightings s JOIN case_reports cr ON cr.report_id = s.report_id WHERE s.indicator_id = ${f.indicator_id} AND cr.case_id = threat_cases.id)`);
     if (f.after) {
       const op = sql.raw(f.order === 'asc' ? '>' : '<');
       q = q.where(sql<boolean>`(${by.expr}, id) ${op} (${f.after.key}::${sql.raw(by.type)}, ${f.after.id}::uuid)`);

@@ -38,6 +38,7 @@ export const CaseListQuery = Type.Object(
       }),
     ),
     report_id: Type.Optional(Type.String({ format: 'uuid', description: 'Only the case(s) this report opened or joined' })),
+    indicator_id: Type.Optional(Type.Integer({ minimum: 1, description: 'Only cases one of whose reports saw this indicator (the correlation of one value)' })),
     sort: Type.Optional(
       Type.Enum(['opened_at', 'state', 'severity', 'province_code'], {
         default: 'opened_at',

@@ -218,7 +218,7 @@ export class IdentificationService {
     const limit = q.limit ?? 50;
     const sort = q.sort ?? 'opened_at';
     const order = q.order ?? 'desc';
-    const f: Parameters<typeof identificationRepository.list>[1] = { state: q.state, category: q.category, report_id: q.report_id, sort, order, limit };
+    const f: Parameters<typeof identificationRepository.list>[1] = { state: q.state, category: q.category, report_id: q.report_id, indicator_id: q.indicator_id, sort, order, limit };
     if (q.before) {
       f.after = decodeCursor(q.before, sort, order);
       if (!identificationRepository.validSortKey(sort, f.after.key)) throw validationFailed('/before', 'The cursor is not one this server issued');

@@ -36,6 +36,20 @@ describe(`threat cases and identification (${dbLabel})`, () => {
     assert.ok(trail.includes('case.opened') && trail.includes('case.report_joined'));
   });
 
+  test('lists the cases that share one indicator, for its correlation panel, inside the jurisdiction', async () => {
+    const ip = freshIp('113.108');
+    const r = await report(h, a, [{ type: 'ipv4', value: ip }]);
+    const caseId = await caseOfReport(h, r.id);
+    await report(h, b, [{ type: 'ipv4', value: freshIp('113.108') }]);
+    const ind = await h.c.handle.db.selectFrom('indicators').select('id').where('type', '=', 'ipv4').where('value', '=', ip).executeTakeFirstOrThrow();
+    const gdList = await inject(h, gd, 'GET', `/api/v1/cases?indicator_id=${ind.id}`);
+    assert.equal(gdList.status, 200);
+    assert.deepEqual(gdList.body.items.map((c: { id: string }) => c.id), [caseId]);
+    // The Beijing administration does not see a Guangdong case through the filter either.
+    const bjList = await inject(h, bj, 'GET', `/api/v1/cases?indicator_id=${ind.id}`);
+    assert.deepEqual(bjList.body.items, []);
+  });
+
   test('self-handled reports are counted, not queued', async () => {
     const r = await report(h, a, [{ type: 'ipv4', value: freshIp('113.108') }], { self_handled: true });
     const linked = await h.c.handle.db.selectFrom('case_reports').select('case_id').where('report_id', '=', r.id).execute();

@@ -62,14 +62,14 @@ describe(`bulk intake by COPY (${dbLabel})`, () => {
       assert.equal(db.status, 'active');
       assert.equal(db.sighting_count, 1);
       assert.equal(new Date(db.first_seen).toISOString(), '2026-11-02T03:04:05.678Z');
-      const hit = h.c.indicators.index.get('domain', r.value)!;
+      const hit = (await h.c.indicators.find('domain', r.value))!;
       assert.equal(hit.id, db.id);
       assert.equal(hit.first_seen, new Date(db.first_seen).getTime());
       assert.equal(hit.tlp, 'green');
     }
     // Sorted by value, they were given ascending ids.
-    const y = h.c.indicators.index.get('domain', `y-${stamp}.example.org`)!;
-    const z = h.c.indicators.index.get('domain', `z-${stamp}.example.org`)!;
+    const y = (await h.c.indicators.find('domain', `y-${stamp}.example.org`))!;
+    const z = (await h.c.indicators.find('domain', `z-${stamp}.example.org`))!;
     assert.ok(y.id < z.id);
   });
 });

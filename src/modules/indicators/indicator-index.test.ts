@@ -1,69 +1,69 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { IndicatorIndex } from './indicator-index.js';
-import type { IndicatorRow, IndicatorUpsert } from './indicators.repository.js';
+import { CACHE_ENTRIES, IndicatorIndex, MembershipFilter } from './indicator-index.js';
+import type { IndicatorRow } from './indicators.repository.js';
 
 const seen = new Date('2026-11-01T00:00:00Z');
-const upsert = (type: string, value: string): IndicatorUpsert => ({
-  type,
-  value,
-  hash_algorithm: null,
-  category: 'malicious_resource',
-  subtype: 'phishing_site',
-  tlp: 'amber',
-  seen_at: seen,
-  valid_until: null,
-  province_code: null,
-  operator: null,
-  responsible_org_id: null,
-  excluded: false,
-});
 const row = (id: number, type: string, value: string, over: Partial<IndicatorRow> = {}) =>
-  ({ ...upsert(type, value), id, status: 'active', first_seen: seen, last_seen: seen, sighting_count: 2, ...over }) as unknown as IndicatorRow;
+  ({
+    id, type, value, hash_algorithm: null, category: 'malicious_resource', subtype: 'phishing_site', tlp: 'amber', status: 'active',
+    first_seen: seen, last_seen: seen, sighting_count: 2, valid_until: null, province_code: null, operator: null, responsible_org_id: null, excluded: false,
+    ...over,
+  }) as unknown as IndicatorRow;
 
-describe('the lookup index: values a bulk import staged', () => {
-  test('are invisible until published, then found with their ids, and folded into the main maps in the background', async () => {
-    const index = new IndicatorIndex();
-    const rows = Array.from({ length: 45_000 }, (_, i) => upsert(i % 3 === 0 ? 'ipv4' : 'domain', i % 3 === 0 ? `203.0.${i >> 8 & 255}.${i & 255}` : `v${i}.example.org`));
-    const staged = index.stage(rows);
-    IndicatorIndex.setIds(staged, rows.map((_, i) => 1000 + i));
-    assert.equal(index.get('domain', 'v1.example.org'), undefined, 'nothing before publish');
-    assert.equal(index.size, 0);
-    index.publishStaged(staged);
-    assert.equal(index.size, 45_000);
-    assert.equal(index.get('domain', 'v1.example.org')?.id, 1001, 'found at once, from the layer');
-    assert.equal(index.get('ipv4', rows[3].value)?.id, 1003);
-    assert.equal(index.get('domain', 'absent.example.org'), undefined);
-    await index.mergeDone();
-    assert.equal(index.size, 45_000, 'the fold changes no count');
-    assert.equal(index.get('domain', 'v44999.example.org')?.id, 1000 + 44_999);
-    assert.equal(index.get('domain', 'v1.example.org')?.sighting_count, 1, 'as the column defaults complete a new row');
+describe('the membership filter', () => {
+  test('never says no to a member, and says maybe to few others', () => {
+    const f = new MembershipFilter(200_000);
+    for (let i = 0; i < 200_000; i++) f.add(i % 2 ? 'domain' : 'ipv4', i % 2 ? `m${i}.example.org` : `10.${i >> 16 & 255}.${i >> 8 & 255}.${i & 255}`);
+    for (let i = 0; i < 200_000; i++) assert.ok(f.mightContain(i % 2 ? 'domain' : 'ipv4', i % 2 ? `m${i}.example.org` : `10.${i >> 16 & 255}.${i >> 8 & 255}.${i & 255}`), `member ${i}`);
+    let maybe = 0;
+    for (let i = 0; i < 100_000; i++) if (f.mightContain('domain', `unknown-${i}.example.net`)) maybe++;
+    assert.ok(maybe < 2_000, `${maybe} false maybes in 100,000 (under 2%)`);
+    assert.equal(f.mightContain('ipv4', 'm1.example.org'), false, 'the type is part of the key');
+    assert.ok(f.bytes <= 200_000 * 3 + (1 << 20), `${f.bytes} bytes for 200,000 members: a few per indicator`);
   });
 
-  test('a later change in the main map wins over the layer and is counted once', async () => {
+  test('counts a value added twice once, and says when it is past its capacity', () => {
+    const f = new MembershipFilter(1);
+    f.add('domain', 'a.example.org');
+    f.add('domain', 'a.example.org');
+    assert.equal(f.size, 1);
+    assert.equal(f.isFull, false);
+    for (let i = 0; f.size * 12 <= f.bytes * 8; i++) f.add('domain', `fill-${i}.example.org`);
+    assert.equal(f.isFull, true);
+  });
+});
+
+describe('the lookup index', () => {
+  test('answers maybe to everything until its filter is built, then no to what was never added', () => {
     const index = new IndicatorIndex();
-    const staged = index.stage([upsert('domain', 'a.example.org'), upsert('domain', 'b.example.org')]);
-    IndicatorIndex.setIds(staged, [1, 2]);
-    index.publishStaged(staged);
-    // A second report merges a.example.org, or the poll reads the committed row back.
+    assert.equal(index.mightContain('domain', 'x.example.org'), true, 'no filter yet: ask the database');
+    const f = index.beginBuild(10);
+    f.add('domain', 'scanned.example.org');
+    index.add('domain', 'written-meanwhile.example.org');
+    assert.equal(index.ready, false);
+    index.finishBuild(f);
+    assert.equal(index.ready, true);
+    assert.equal(index.mightContain('domain', 'scanned.example.org'), true);
+    assert.equal(index.mightContain('domain', 'written-meanwhile.example.org'), true, 'a write during the build is not lost');
+    assert.equal(index.mightContain('domain', 'never.example.org'), false);
+    index.ready = false;
+    assert.equal(index.mightContain('domain', 'never.example.org'), true, 'not ready: every answer asks the database');
+  });
+
+  test('keeps cached entries current from applied rows, fills the cache only from lookups, and bounds it', () => {
+    const index = new IndicatorIndex();
+    index.finishBuild(index.beginBuild(10));
+    index.apply([row(1, 'domain', 'a.example.org')]);
+    assert.equal(index.cachedEntry('domain', 'a.example.org'), undefined, 'a write does not fill the cache');
+    assert.equal(index.mightContain('domain', 'a.example.org'), true, 'but makes the value a member');
+    const [e] = index.apply([row(1, 'domain', 'a.example.org')]);
+    index.remember(e);
     index.apply([row(1, 'domain', 'a.example.org', { status: 'handled' })]);
-    assert.equal(index.get('domain', 'a.example.org')?.status, 'handled');
-    await index.mergeDone();
-    assert.equal(index.get('domain', 'a.example.org')?.status, 'handled', 'the fold does not bring the older entry back');
-    assert.equal(index.size, 2);
-  });
-
-  test('clear drops layers and stops their fold; setIds insists on one id per entry', async () => {
-    const index = new IndicatorIndex();
-    const staged = index.stage(Array.from({ length: 30_000 }, (_, i) => upsert('domain', `c${i}.example.org`)));
-    assert.throws(() => IndicatorIndex.setIds(staged, [1]), /1 ids for 30000 entries/);
-    IndicatorIndex.setIds(staged, Array.from({ length: 30_000 }, (_, i) => i + 1));
-    index.publishStaged(staged);
-    index.clear();
-    assert.equal(index.size, 0);
-    assert.equal(index.get('domain', 'c1.example.org'), undefined);
-    await new Promise((r) => setTimeout(r, 20));
-    assert.equal(index.get('domain', 'c29999.example.org'), undefined, 'no fold after clear');
-    assert.equal(index.size, 0);
+    assert.equal(index.cachedEntry('domain', 'a.example.org')?.status, 'handled', 'a cached entry follows the row');
+    for (let i = 0; i < CACHE_ENTRIES + 10; i++) index.remember({ ...e, value: `hot-${i}.example.org` });
+    assert.equal(index.cached, CACHE_ENTRIES);
+    assert.equal(index.cachedEntry('domain', 'a.example.org'), undefined, 'the least recently used went first');
+    assert.ok(index.cachedEntry('domain', `hot-${CACHE_ENTRIES + 9}.example.org`));
   });
 });

@@ -1,15 +1,17 @@
 /**
- * The in-memory read model of the indicator store, answering lookups without a query.
+ * What each process keeps in memory to answer lookups (DESIGN.md §4 "Lookups at national scale"):
+ * a membership filter over every stored (type, value), 1.5–3 bytes per indicator, that answers
+ * "certainly not stored" for the unknown values that are nearly all of a resolver's or firewall's
+ * questions, and a bounded cache of hot entries. Everything else asks PostgreSQL's unique index.
  *
- * Why: a lookup is the hottest read of the platform (resolvers, firewalls and the units' own
- * platforms ask it all day), and PGlite answers only a few thousand point queries a second. Every
- * process keeps one compact entry per indicator, loaded at start-up by keyset pages and then kept
- * current two ways: this process applies its own writes right after they commit, and a poll reads
- * what other processes committed (rows whose `updated_at`, the writer's transaction start, is at or
- * after a safe watermark: the start of the oldest transaction that was still running at the last
- * poll, so a long import that commits late is never missed).
+ * Why not the rows themselves: one JavaScript object per indicator cost ~700 bytes each, 2 GiB at
+ * three million, and a start-up that waited for all of them. The filter is built by a background
+ * scan after the server listens: until it is complete (`ready`), every lookup asks the database,
+ * which is slower but never wrong. It only ever gains members (a withdrawn or expired value stays
+ * a member and the database gives its status), so a false "maybe" costs one query; a value becomes
+ * a member as soon as this process commits it, or as the poll of other writers reads it.
  */
-import type { IndicatorRow, IndicatorUpsert } from './indicators.repository.js';
+import type { IndicatorRow } from './indicators.repository.js';
 
 export interface IndexedIndicator {
   id: number;
@@ -37,204 +39,214 @@ function intern<T extends string | null>(s: T): T {
   if (s === null) return s;
   const hit = interned.get(s);
   if (hit !== undefined) return hit as T;
-  if (interned.size < 100_000) interned.set(s, s);
+  if (interned.size < 10_000) interned.set(s, s);
   return s;
 }
 
-/**
- * New values of a bulk import made into entries before their ids are known (`stage`, while the
- * database writes the previous chunk), completed with their ids (`setIds`) and published after
- * commit (`publishStaged`) at the cost of a few array pushes.
- */
-export interface StagedEntries {
-  entries: IndexedIndicator[];
-  byType: Map<string, Map<string, IndexedIndicator>>;
+/** A row as the lookup answer presents it. */
+export function entryOf(r: IndicatorRow): IndexedIndicator {
+  return {
+    id: Number(r.id),
+    type: intern(r.type),
+    value: r.value,
+    category: intern(r.category),
+    subtype: intern(r.subtype),
+    status: intern(r.status),
+    tlp: intern(r.tlp),
+    first_seen: new Date(r.first_seen).getTime(),
+    last_seen: new Date(r.last_seen).getTime(),
+    sighting_count: r.sighting_count,
+    valid_until: r.valid_until ? new Date(r.valid_until).getTime() : null,
+    province_code: intern(r.province_code),
+    operator: intern(r.operator),
+    responsible_org_id: intern(r.responsible_org_id),
+    excluded: r.excluded,
+    listing: intern(r.listing ?? 'reported'),
+  };
 }
 
-/** Entries folded from published layers into the main maps per turn of the event loop. */
-const MERGE_SLICE = 20_000;
+/** Probes per value: with 12–24 bits per member, a false "maybe" for 0.3–2% of unknown values. */
+const PROBES = 6;
+const MIN_BITS = 1 << 23; // 1 MiB
 
-export class IndicatorIndex {
-  /** One map per type, keyed by canonical value: no key to concatenate per lookup or write. */
-  private readonly byType = new Map<string, Map<string, IndexedIndicator>>();
-  /**
-   * Maps of new values published by bulk imports, per type, not yet folded into `byType`: a
-   * lookup that misses the main map asks them. They hold only values that were new when written,
-   * so the main map, where every later change goes, always wins over them.
-   */
-  private readonly layers = new Map<string, Map<string, IndexedIndicator>[]>();
-  private layerCount = 0;
-  private merging: Promise<void> | null = null;
-  private generation = 0;
-  private count = 0;
-  ready = false;
+/**
+ * A Bloom filter over `type \0 value`, two 32-bit string hashes combined by double hashing
+ * (Kirsch–Mitzenmacher). Its size is a power of two chosen for the expected members; past its
+ * capacity the false-maybe rate climbs, and the owner rebuilds it larger (`isFull`).
+ */
+export class MembershipFilter {
+  private readonly bits: Uint32Array;
+  private readonly mask: number;
+  private members = 0;
+
+  constructor(expected: number) {
+    let bits = MIN_BITS;
+    while (bits < expected * 12 && bits < 2 ** 31) bits *= 2;
+    this.bits = new Uint32Array(bits / 32);
+    this.mask = bits - 1;
+  }
 
   get size(): number {
-    return this.count;
+    return this.members;
   }
 
-  get(type: string, value: string): IndexedIndicator | undefined {
-    const hit = this.byType.get(type)?.get(value);
-    if (hit !== undefined || this.layerCount === 0) return hit;
-    return this.inLayers(type, value);
+  get bytes(): number {
+    return this.bits.byteLength;
   }
 
-  private inLayers(type: string, value: string): IndexedIndicator | undefined {
-    const maps = this.layers.get(type);
-    if (maps === undefined) return undefined;
-    for (let i = maps.length - 1; i >= 0; i--) {
-      const e = maps[i].get(value);
-      if (e !== undefined) return e;
+  /** More members than 12 bits each: time for a bigger one. */
+  get isFull(): boolean {
+    return this.members * 12 > this.mask + 1;
+  }
+
+  /** Adds a member; one already in (or a false "maybe") is not counted again. */
+  add(type: string, value: string): void {
+    let h1 = hash1(type, value);
+    const h2 = hash2(type, value) | 1;
+    let isNew = false;
+    for (let i = 0; i < PROBES; i++) {
+      const bit = h1 & this.mask;
+      const word = bit >>> 5;
+      const flag = 1 << (bit & 31);
+      if ((this.bits[word] & flag) === 0) {
+        this.bits[word] |= flag;
+        isNew = true;
+      }
+      h1 = (h1 + h2) | 0;
     }
-    return undefined;
+    if (isNew) this.members++;
   }
 
-  private put(e: IndexedIndicator): void {
-    let values = this.byType.get(e.type);
-    if (!values) this.byType.set(e.type, (values = new Map()));
-    const size = values.size;
-    values.set(e.value, e);
-    // A value also in a published layer is counted twice until the layer is folded in (mergeLayers).
-    this.count += values.size - size;
+  mightContain(type: string, value: string): boolean {
+    let h1 = hash1(type, value);
+    const h2 = hash2(type, value) | 1;
+    for (let i = 0; i < PROBES; i++) {
+      const bit = h1 & this.mask;
+      if ((this.bits[bit >>> 5] & (1 << (bit & 31))) === 0) return false;
+      h1 = (h1 + h2) | 0;
+    }
+    return true;
+  }
+}
+
+/** FNV-1a over the UTF-16 code units of type, a separator, and value. */
+function hash1(type: string, value: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < type.length; i++) h = Math.imul(h ^ type.charCodeAt(i), 0x01000193);
+  h = Math.imul(h ^ 0, 0x01000193);
+  for (let i = 0; i < value.length; i++) h = Math.imul(h ^ value.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/** A multiply-rotate hash with a different seed, finished by a murmur-style avalanche. */
+function hash2(type: string, value: string): number {
+  let h = 0x9747b28c ^ (type.length * 31 + value.length);
+  for (let i = 0; i < type.length; i++) h = Math.imul((h << 5) | (h >>> 27), 0x5bd1e995) ^ type.charCodeAt(i);
+  for (let i = 0; i < value.length; i++) h = Math.imul((h << 5) | (h >>> 27), 0x5bd1e995) ^ value.charCodeAt(i);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** Entries of the hot-value cache; ~300 bytes each, so at most ~15 MB whatever the store holds. */
+export const CACHE_ENTRIES = 50_000;
+
+export class IndicatorIndex {
+  private filter: MembershipFilter | null = null;
+  /** The filter a (re)build is filling: every add goes to it too, so it misses nothing. */
+  private building: MembershipFilter | null = null;
+  /** Least recently used first (a Map keeps insertion order; a hit moves to the end). */
+  private readonly cache = new Map<string, IndexedIndicator>();
+  /** The filter is complete: a "no" from it is final. Setting it false makes every answer ask the database. */
+  ready = false;
+
+  /** Indicators the filter knows (an estimate of the store's size: a re-added value counts twice). */
+  get size(): number {
+    return this.filter?.size ?? 0;
+  }
+
+  /** Bytes the filter and the cache hold, for /healthz and the benchmarks. */
+  get filterBytes(): number {
+    return (this.filter?.bytes ?? 0) + (this.building?.bytes ?? 0);
+  }
+
+  get cached(): number {
+    return this.cache.size;
+  }
+
+  /** False only when the value is certainly not stored. */
+  mightContain(type: string, value: string): boolean {
+    if (!this.ready || this.filter === null) return true;
+    return this.filter.mightContain(type, value);
+  }
+
+  /** A hot entry, if cached (an answer the database gave and this process keeps current). */
+  cachedEntry(type: string, value: string): IndexedIndicator | undefined {
+    const key = `${type}\u0000${value}`;
+    const hit = this.cache.get(key);
+    if (hit !== undefined) {
+      this.cache.delete(key);
+      this.cache.set(key, hit);
+    }
+    return hit;
+  }
+
+  /** Keeps an entry the database just gave, evicting the least recently used past the bound. */
+  remember(e: IndexedIndicator): void {
+    const key = `${e.type}\u0000${e.value}`;
+    this.cache.delete(key);
+    this.cache.set(key, e);
+    if (this.cache.size > CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
+  }
+
+  /** A value is (about to be) stored: a member from now on. */
+  add(type: string, value: string): void {
+    this.filter?.add(type, value);
+    this.building?.add(type, value);
   }
 
   /**
-   * Stores rows read from the database (they replace what was there under their value) and
-   * returns their entries in the same order. There is no map by id: every reader by id has just
-   * read the row, and a million-entry map would cost intake a second and the process ~50 MB.
+   * Rows read from or written to the database: members of the filter, and the new state of any
+   * cached entry. Returns their entries in the same order; only lookups fill the cache.
    */
   apply(rows: Iterable<IndicatorRow>): IndexedIndicator[] {
     const out: IndexedIndicator[] = [];
     for (const r of rows) {
-      const e: IndexedIndicator = {
-        id: r.id,
-        type: intern(r.type),
-        value: r.value,
-        category: intern(r.category),
-        subtype: intern(r.subtype),
-        status: intern(r.status),
-        tlp: intern(r.tlp),
-        first_seen: new Date(r.first_seen).getTime(),
-        last_seen: new Date(r.last_seen).getTime(),
-        sighting_count: r.sighting_count,
-        valid_until: r.valid_until ? new Date(r.valid_until).getTime() : null,
-        province_code: intern(r.province_code),
-        operator: intern(r.operator),
-        responsible_org_id: intern(r.responsible_org_id),
-        excluded: r.excluded,
-        listing: intern(r.listing ?? 'reported'),
-      };
-      this.put(e);
+      const e = entryOf(r);
+      this.add(e.type, e.value);
+      const key = `${e.type}\u0000${e.value}`;
+      if (this.cache.has(key)) this.cache.set(key, e);
       out.push(e);
     }
     return out;
   }
 
-  /**
-   * Entries for values bulk intake is about to write (`rows`, unique on type and value), as the
-   * column defaults complete them: active, seen once, id still 0. Their strings come from intake's
-   * own few constants, so no interning. Nothing is visible to lookups until publishStaged.
-   */
-  stage(rows: readonly IndicatorUpsert[]): StagedEntries {
-    const entries: IndexedIndicator[] = new Array(rows.length);
-    const byType = new Map<string, Map<string, IndexedIndicator>>();
-    let type = '';
-    let values: Map<string, IndexedIndicator> | undefined;
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i];
-      const seen = r.seen_at.getTime();
-      const e: IndexedIndicator = {
-        id: 0,
-        type: r.type,
-        value: r.value,
-        category: r.category,
-        subtype: r.subtype,
-        status: 'active',
-        tlp: r.tlp,
-        first_seen: seen,
-        last_seen: seen,
-        sighting_count: 1,
-        valid_until: r.valid_until ? r.valid_until.getTime() : null,
-        province_code: r.province_code,
-        operator: r.operator,
-        responsible_org_id: r.responsible_org_id,
-        excluded: r.excluded,
-        listing: 'reported',
-      };
-      entries[i] = e;
-      if (values === undefined || r.type !== type) {
-        type = r.type;
-        values = byType.get(type);
-        if (values === undefined) byType.set(type, (values = new Map()));
-      }
-      values.set(r.value, e);
-    }
-    return { entries, byType };
+  /** Starts a (re)build for about `expected` members; the current filter answers until it is done. */
+  beginBuild(expected: number): MembershipFilter {
+    this.building = new MembershipFilter(Math.max(expected, 1));
+    return this.building;
   }
 
-  /** The ids the database gave the staged values, in the same order. */
-  static setIds(staged: StagedEntries, ids: readonly number[]): void {
-    if (ids.length !== staged.entries.length) throw new Error(`setIds: ${ids.length} ids for ${staged.entries.length} entries`);
-    for (let i = 0; i < ids.length; i++) staged.entries[i].id = ids[i];
+  /** The build saw every stored value: it replaces the current filter. */
+  finishBuild(f: MembershipFilter): void {
+    if (this.building !== f) return;
+    this.filter = f;
+    this.building = null;
+    this.ready = true;
   }
 
-  /**
-   * Makes committed, staged values visible to lookups at once: their maps become layers, folded
-   * into the main maps a slice at a time in the background (mergeDone() resolves when none is left).
-   */
-  publishStaged(staged: StagedEntries): void {
-    for (const [type, values] of staged.byType) {
-      if (values.size === 0) continue;
-      let maps = this.layers.get(type);
-      if (maps === undefined) this.layers.set(type, (maps = []));
-      maps.push(values);
-      this.layerCount++;
-      this.count += values.size;
-    }
-    if (this.merging === null && this.layerCount > 0) this.merging = this.mergeLayers(this.generation);
-  }
-
-  /** Resolves when every published layer has been folded into the main maps. */
-  mergeDone(): Promise<void> {
-    return this.merging ?? Promise.resolve();
-  }
-
-  private async mergeLayers(generation: number): Promise<void> {
-    const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
-    try {
-      while (this.layerCount > 0 && generation === this.generation) {
-        const [type, maps] = [...this.layers].find(([, m]) => m.length > 0)!;
-        const layer = maps[0];
-        let main = this.byType.get(type);
-        if (main === undefined) this.byType.set(type, (main = new Map()));
-        let n = 0;
-        for (const [value, e] of layer) {
-          // The main map holds only what is as new or newer (a later change, or a poll of this row),
-          // and that value was counted twice (put and publishStaged).
-          if (main.has(value)) this.count--;
-          else main.set(value, e);
-          if (++n % MERGE_SLICE === 0) {
-            await turn();
-            if (generation !== this.generation) return;
-          }
-        }
-        maps.shift();
-        this.layerCount--;
-        if (maps.length === 0) this.layers.delete(type);
-        await turn();
-      }
-    } finally {
-      if (generation === this.generation) this.merging = null;
-    }
+  /** The current filter is past its capacity (and no rebuild is under way). */
+  get needsRebuild(): boolean {
+    return this.building === null && this.filter !== null && this.filter.isFull;
   }
 
   clear(): void {
-    this.byType.clear();
-    this.layers.clear();
-    this.layerCount = 0;
-    this.generation++;
-    this.merging = null;
-    this.count = 0;
+    this.filter = null;
+    this.building = null;
+    this.cache.clear();
     this.ready = false;
   }
 }

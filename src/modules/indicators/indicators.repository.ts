@@ -220,10 +220,20 @@ export const indicatorsRepository = {
     return row ? fixIndicator(row) : undefined;
   },
 
-  /** Keyset page by id, for loading the in-memory lookup index. */
-  async pageById(db: Executor, afterId: number, limit: number): Promise<IndicatorRow[]> {
-    const rows = await db.selectFrom('indicators').selectAll().where('id', '>', afterId).orderBy('id').limit(limit).execute();
-    return rows.map(fixIndicator);
+  /** Keyset page of the unique key's columns by id, for building the membership filter. */
+  async keysAfter(db: Executor, afterId: number, limit: number): Promise<{ id: number; type: string; value: string }[]> {
+    const r = await sql<{ id: number; type: string; value: string }>`
+      SELECT id, type, value FROM indicators WHERE id > ${afterId}::bigint ORDER BY id LIMIT ${limit}`.execute(db);
+    return r.rows;
+  },
+
+  /** The stored rows of these (type, value) pairs (a batch lookup): one probe of the unique key each. */
+  async rowsOf(db: Executor, types: string[], values: string[]): Promise<IndicatorRow[]> {
+    if (types.length === 0) return [];
+    const r = await sql<IndicatorRow>`
+      SELECT i.* FROM unnest(${types}::text[], ${values}::text[]) AS k(type, value)
+      JOIN indicators i ON i.type = k.type AND i.value = k.value`.execute(db);
+    return r.rows.map(fixIndicator);
   },
 
   /**
@@ -278,7 +288,8 @@ export const indicatorsRepository = {
     if (f.status) q = q.where('status', '=', f.status);
     if (f.category) q = q.where('category', '=', f.category);
     if (f.province_code) q = q.where('province_code', '=', f.province_code);
-    if (f.q) q = q.where('value', 'like', `${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    // Case-insensitive substring, answered by the trigram index (migration 0013).
+    if (f.q) q = q.where('value', 'ilike', `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
     if (f.after_id) q = q.where('id', '<', f.after_id);
     const rows = await q.orderBy('id', 'desc').limit(f.limit).execute();
     return rows.map(fixIndicator);

@@ -86,7 +86,7 @@ export const IndicatorSearchQuery = Type.Object(
     status: Type.Optional(Type.String()),
     category: Type.Optional(Type.String()),
     province_code: Type.Optional(Type.String({ pattern: '^[0-9]{6}$' })),
-    q: Type.Optional(Type.String({ maxLength: 255, description: 'Prefix of the canonical value' })),
+    q: Type.Optional(Type.String({ maxLength: 255, description: 'Part of the value, any case; a defanged value (hxxp://, example[.]com) is re-fanged' })),
     before_id: Type.Optional(Type.Integer({ minimum: 1, description: 'Keyset cursor: the last id of the previous page' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
   },

@@ -1,8 +1,10 @@
 /**
  * The indicator store: canonical values deduplicated across all reports (Art. 6: store, analyze),
  * their enrichment with province, operator and responsible unit, and lookups that say whether a
- * value is a known threat. Lookups read the in-memory index (see indicator-index.ts); writes go to
- * the database inside the caller's transaction and reach the index once committed.
+ * value is a known threat. Lookups ask a membership filter in memory first, which answers most
+ * unknown values at once, then a bounded cache of hot entries, then the unique index (see
+ * indicator-index.ts and DESIGN.md §4); writes go to the database inside the caller's transaction
+ * and reach the filter and cache once committed.
  */
 import type { CopyIn } from '../../db/copy-in.js';
 import { isUniqueViolation, withSavepoint, type DatabaseHandle, type Executor } from '../../db/database.js';
@@ -17,11 +19,12 @@ import {
   RestrictedRead,
   restrictedFieldsRevealed,
 } from '../access/confidentiality.js';
-import { IndicatorIndex, type IndexedIndicator, type StagedEntries } from './indicator-index.js';
+import { entryOf, IndicatorIndex, type IndexedIndicator } from './indicator-index.js';
 import { canSeeReporter, indicatorVisibility, isIndicatorEntitled } from '../access/indicator-visibility.js';
 import { presentIndicator } from './indicators.presenter.js';
 import { indicatorsRepository, type IndicatorRow, type IndicatorUpsert } from './indicators.repository.js';
 import type { IndicatorSearchQuery, LookupResult } from './indicators.schema.js';
+import { refang } from './refang.js';
 import { createIpEnricher, type IpEnricher } from './ip-enrichment.js';
 import { normalizeAny, normalizeObservable, type NormalizedObservable } from './normalize.js';
 import type { ObservableType } from './observable-types.js';
@@ -53,21 +56,19 @@ export interface BulkIntakeResult {
   ids: number[];
   /** Rows merged by upsert, as the database returned them. */
   rows: IndicatorRow[];
-  /** Values written by COPY, with the ids they were given (same order), staged for the lookup index. */
-  fresh: { ids: number[]; rows: IndicatorUpsert[]; staged: StagedEntries }[];
+  /** Values written by COPY, with the ids they were given (same order). */
+  fresh: { ids: number[]; rows: IndicatorUpsert[] }[];
 }
 
 /** A chunk of bulk intake made ready without the database (IndicatorsService.prepareBulk). */
 export interface PreparedBulk {
   ctx: IntakeContext;
-  /** Known to the lookup index: merged by upsert. */
+  /** Perhaps stored (the membership filter says maybe): merged by upsert, which inserts the few that are not. */
   stored: IndicatorUpsert[];
   /** Believed new, sorted by (type, value): written by COPY. */
   fresh: IndicatorUpsert[];
-  /** No lookup index here: `fresh` still has to be checked against the unique key. */
+  /** No complete membership filter here: `fresh` still has to be checked against the unique key. */
   probe: boolean;
-  /** `fresh` as lookup entries, made while the database was busy (null when probing). */
-  staged: StagedEntries | null;
 }
 
 export interface IntakeOutcome {
@@ -76,6 +77,10 @@ export interface IntakeOutcome {
 }
 
 const LOAD_PAGE = 20_000;
+/** Keys per page of the scan that builds the membership filter. */
+const FILTER_PAGE = 50_000;
+/** Values per query of a batch lookup. */
+const LOOKUP_BATCH = 10_000;
 /** Rows per upsert statement of values already stored (and of the fallback path). */
 const UPSERT_BATCH = 5000;
 /** Keys per existence probe when this process keeps no lookup index. */
@@ -224,11 +229,10 @@ export class IndicatorsService {
     const stored: IndicatorUpsert[] = [];
     for (const it of items) {
       const u = this.toUpsert(it, ctx);
-      if (!probe && this.index.get(it.type, it.value) !== undefined) stored.push(u);
+      if (!probe && this.index.mightContain(it.type, it.value)) stored.push(u);
       else fresh.push(u);
     }
-    const sorted = sortedByKey(fresh);
-    return { ctx, stored, fresh: sorted, probe, staged: probe ? null : this.index.stage(sorted) };
+    return { ctx, stored, fresh: sortedByKey(fresh), probe };
   }
 
   async writeBulk(tx: Executor, copyIn: CopyIn, p: PreparedBulk): Promise<BulkIntakeResult> {
@@ -271,9 +275,7 @@ export class IndicatorsService {
     }
     result.inserted += fresh.length;
     for (let i = 0; i < fresh.length; i++) result.ids.push(ids[i]);
-    const staged = p.staged ?? this.index.stage(fresh);
-    IndicatorIndex.setIds(staged, ids);
-    result.fresh.push({ ids, rows: fresh, staged });
+    result.fresh.push({ ids, rows: fresh });
     return result;
   }
 
@@ -313,14 +315,15 @@ export class IndicatorsService {
   publish(rows: IndicatorRow[]): void {
     this.index.apply(rows);
     this.refreshStale();
+    this.rebuildIfFull();
   }
 
   /**
    * Rows a set operation changed inside a transaction (listing.ts relists them at a case
-   * transition): the index re-reads them once the transaction committed (`refreshStale`, which the
-   * services call after commit), and a lookup of one of them before then reads it from the
-   * database, so no answer is older than the last commit. PGlite has no poll: this is how its
-   * index follows.
+   * transition): their cached entries are re-read once the transaction committed (`refreshStale`,
+   * which the services call after commit), and a lookup of one of them before then reads it from
+   * the database, so no answer is older than the last commit. PGlite has no poll: this is how its
+   * cache follows.
    */
   markStale(ids: Iterable<number>): void {
     for (const id of ids) if (this.stale.size < STALE_LIMIT) this.stale.add(id);
@@ -348,7 +351,8 @@ export class IndicatorsService {
   /** The same for what ingestBulk wrote: merged rows as read back, new values as written. */
   publishBulk(r: BulkIntakeResult): void {
     this.index.apply(r.rows);
-    for (const f of r.fresh) this.index.publishStaged(f.staged);
+    for (const f of r.fresh) for (const row of f.rows) this.index.add(row.type, row.value);
+    this.rebuildIfFull();
   }
 
   /** After a bulk import committed: the planner's statistics of sighting_ranges (see the repository). */
@@ -356,19 +360,38 @@ export class IndicatorsService {
     return indicatorsRepository.analyzeSightingRanges(this.db);
   }
 
-  /** Loads the whole index (start-up), then follows other writers' commits every `pollMs`. */
-  async load(onProgress?: (n: number) => void): Promise<void> {
-    this.index.clear();
-    this.watermark = await indicatorsRepository.safeWatermark(this.db, this.handle.kind);
+  private building: Promise<void> | null = null;
+
+  /**
+   * Builds the membership filter by one keyset scan of the unique key's columns (start-up, or a
+   * rebuild when the store outgrew it). Lookups do not wait: until it is complete they ask the
+   * database. The poll's watermark is taken first, so what other processes commit meanwhile is
+   * read by the poll; what this process commits meanwhile goes into the filter being built.
+   */
+  load(onProgress?: (n: number) => void): Promise<void> {
+    this.building ??= this.buildFilter(onProgress).finally(() => {
+      this.building = null;
+    });
+    return this.building;
+  }
+
+  private async buildFilter(onProgress?: (n: number) => void): Promise<void> {
+    this.watermark ??= await indicatorsRepository.safeWatermark(this.db, this.handle.kind);
+    const expected = Math.max(await indicatorsRepository.lastIdDrawn(this.db), this.index.size * 2);
+    const filter = this.index.beginBuild(expected);
     let after = 0;
     for (;;) {
-      const page = await indicatorsRepository.pageById(this.db, after, LOAD_PAGE);
+      const page = await indicatorsRepository.keysAfter(this.db, after, FILTER_PAGE);
       if (page.length === 0) break;
-      this.index.apply(page);
-      after = page[page.length - 1].id;
-      onProgress?.(this.index.size);
+      for (const k of page) filter.add(k.type, k.value);
+      after = Number(page[page.length - 1].id);
+      onProgress?.(filter.size);
     }
-    this.index.ready = true;
+    this.index.finishBuild(filter);
+  }
+
+  private rebuildIfFull(): void {
+    if (this.index.needsRebuild) void this.load().catch(() => undefined);
   }
 
   startPolling(pollMs = 1000): void {
@@ -395,6 +418,7 @@ export class IndicatorsService {
         if (page.length === 0) break;
         this.index.apply(page);
         n += page.length;
+        this.rebuildIfFull();
         const last = page[page.length - 1];
         after = { at: last.updated_at_text, id: last.id };
       }
@@ -414,24 +438,66 @@ export class IndicatorsService {
     return this.lookupOne(p, raw, type);
   }
 
+  /**
+   * Many values in one call: the filter sorts out the unknown ones, the rest are read by one
+   * probe of the unique key per slice of LOOKUP_BATCH values.
+   */
   async batchLookup(p: Principal, values: string[], type?: ObservableType): Promise<{ results: LookupResult[]; known: number }> {
     const results: LookupResult[] = new Array(values.length);
+    const asked: { i: number; type: string; value: string }[] = [];
+    const hits: (IndexedIndicator | undefined)[] = new Array(values.length);
+    for (let i = 0; i < values.length; i++) {
+      const raw = values[i];
+      const n = type ? normalizeObservable(type, raw) : normalizeAny(raw);
+      if (!n.ok) {
+        results[i] = { query: raw, type: type ?? null, value: null, known: false, error: { code: n.code, message: n.message } };
+        continue;
+      }
+      results[i] = { query: raw, type: n.type, value: n.value, known: false };
+      if (!this.index.mightContain(n.type, n.value)) continue;
+      const cached = this.index.cachedEntry(n.type, n.value);
+      if (cached !== undefined && !this.stale.has(cached.id)) hits[i] = cached;
+      else asked.push({ i, type: n.type, value: n.value });
+    }
+    for (let s = 0; s < asked.length; s += LOOKUP_BATCH) {
+      const slice = asked.slice(s, s + LOOKUP_BATCH);
+      const rows = await indicatorsRepository.rowsOf(this.db, slice.map((a) => a.type), slice.map((a) => a.value));
+      const byKey = new Map<string, IndicatorRow>();
+      for (const r of rows) byKey.set(`${r.type}\u0000${r.value}`, r);
+      for (const a of slice) {
+        const row = byKey.get(`${a.type}\u0000${a.value}`);
+        if (row !== undefined) hits[a.i] = entryOf(row);
+      }
+    }
     let known = 0;
     for (let i = 0; i < values.length; i++) {
-      results[i] = await this.lookupOne(p, values[i], type);
-      if (results[i].known) known++;
+      const hit = hits[i];
+      if (hit === undefined || !(await this.canSee(p, hit))) continue;
+      results[i] = { ...results[i], known: true, indicator: presentIndicator(hit) };
+      known++;
     }
     return { results, known };
+  }
+
+  /**
+   * The stored indicator of a canonical value, or undefined: the filter, then the hot cache, then
+   * the unique index (an answer found there is cached).
+   */
+  async find(type: string, value: string): Promise<IndexedIndicator | undefined> {
+    if (!this.index.mightContain(type, value)) return undefined;
+    const cached = this.index.cachedEntry(type, value);
+    if (cached !== undefined && !this.stale.has(cached.id)) return cached;
+    const row = await indicatorsRepository.getByValue(this.db, type, value);
+    if (row === undefined) return undefined;
+    const e = entryOf(row);
+    this.index.remember(e);
+    return e;
   }
 
   private async lookupOne(p: Principal, raw: string, type: ObservableType | undefined): Promise<LookupResult> {
     const n = type ? normalizeObservable(type, raw) : normalizeAny(raw);
     if (!n.ok) return { query: raw, type: type ?? null, value: null, known: false, error: { code: n.code, message: n.message } };
-    let hit = this.index.get(n.type, n.value);
-    if (hit && this.stale.has(hit.id)) {
-      const row = await indicatorsRepository.get(this.db, hit.id);
-      if (row) hit = this.index.apply([row])[0];
-    }
+    const hit = await this.find(n.type, n.value);
     if (!hit || !(await this.canSee(p, hit))) return { query: raw, type: n.type, value: n.value, known: false };
     return { query: raw, type: n.type, value: n.value, known: true, indicator: presentIndicator(hit) };
   }
@@ -517,7 +583,8 @@ export class IndicatorsService {
         status: q.status,
         category: q.category,
         province_code: q.province_code,
-        q: q.q,
+        // A defanged query (example[.]com) searches for the live value.
+        q: q.q ? refang(q.q.trim()) || undefined : undefined,
         after_id: before,
         limit: limit * 2,
       });

@@ -121,12 +121,29 @@ describe(`indicator store and lookups (${dbLabel})`, () => {
   test('the index follows writes of another process (polling the safe watermark)', async () => {
     if (h.c.handle.kind !== 'postgres') return; // PGlite has one process by construction
     const name = `poll-${stamp}.example-threat.com`;
-    const before = h.c.indicators.index.get('domain', name);
+    const before = (await h.c.indicators.find('domain', name));
     assert.equal(before, undefined);
     // Write directly, as another server process would, then poll.
     await h.c.handle.db.insertInto('indicators').values({ type: 'domain', value: name, category: 'malicious_resource', subtype: 'other', first_seen: new Date(), last_seen: new Date(), hash_algorithm: null, province_code: null, operator: null, responsible_org_id: null, valid_until: null, tlp: 'clear' }).execute();
     await h.c.indicators.pollOnce();
-    assert.equal(h.c.indicators.index.get('domain', name)?.tlp, 'clear');
+    assert.equal((await h.c.indicators.find('domain', name))?.tlp, 'clear');
+  });
+
+  test('answers from the database while the lookup filter is being built, and a rebuilt filter knows every stored value', async () => {
+    const name = `filter-${stamp}.example-threat.com`;
+    await submit(vendor, [{ type: 'domain', value: name }], 'green');
+    h.c.indicators.index.clear();
+    assert.equal(h.c.indicators.index.ready, false);
+    assert.equal((await lookup(unrelated, name)).known, true, 'no filter yet: the unique index answers');
+    assert.equal((await lookup(unrelated, `absent-${stamp}.example-threat.com`)).known, false);
+    const batch = (await h.app.inject({ method: 'POST', url: '/api/v1/indicators/lookup', headers: unrelated.headers, payload: { values: [name, `absent-${stamp}.example-threat.com`] } })).json();
+    assert.deepEqual(batch.results.map((r: { known: boolean }) => r.known), [true, false]);
+    await h.c.indicators.load();
+    assert.equal(h.c.indicators.index.ready, true);
+    assert.equal(h.c.indicators.index.mightContain('domain', name), true, 'the scan put the stored value in the filter');
+    assert.ok(h.c.indicators.index.size >= (await h.c.handle.db.selectFrom('indicators').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n * 0.99);
+    assert.equal((await lookup(unrelated, name)).known, true);
+    assert.equal((await h.app.inject({ method: 'GET', url: '/healthz' })).json().lookup_filter, 'ready');
   });
 
   test('search pages by keyset and filters by type', async () => {
@@ -136,5 +153,20 @@ describe(`indicator store and lookups (${dbLabel})`, () => {
     assert.ok(body.items.every((x: { type: string }) => x.type === 'domain'));
     const next = await h.app.inject({ method: 'GET', url: `/api/v1/indicators?type=domain&limit=2&before_id=${body.next_before_id}`, headers: ministry.headers });
     assert.ok(next.json().items.every((x: { id: string }) => Number(x.id) < body.next_before_id));
+  });
+
+  test('search finds any part of a value in any case, and a defanged query finds the live value', async () => {
+    const name = `portal-${stamp}.searchable-threat.com`;
+    await submit(vendor, [{ type: 'domain', value: name }, { type: 'url', value: `http://${name}/Login.php` }], 'green');
+    const search = async (q: string) =>
+      ((await h.app.inject({ method: 'GET', url: `/api/v1/indicators?q=${encodeURIComponent(q)}`, headers: ministry.headers })).json().items as { value: string }[]).map((x) => x.value).sort();
+    assert.deepEqual(await search(`${stamp}.SEARCHABLE`), [name, `http://${name}/Login.php`].sort());
+    assert.deepEqual(await search('login.PHP'), [`http://${name}/Login.php`].filter((v) => v.includes(String(stamp))).concat((await search('login.PHP')).filter((v) => !v.includes(String(stamp)))).sort());
+    assert.ok((await search(`${stamp}[.]searchable-threat[.]com`)).includes(name));
+    assert.ok((await search(`hxxp://${name.replace(/\./g, '[.]')}`)).includes(`http://${name}/Login.php`));
+    assert.deepEqual(await search(`no-such-${stamp}`), []);
+    // The submitted defanged value is stored live, so a reporter may paste it as it is written.
+    const r = await submit(vendor, [{ type: 'domain', value: `defanged-${stamp}[.]searchable-threat[.]com` }], 'green');
+    assert.equal(r.observables[0].value ?? (await lookup(ministry, `defanged-${stamp}.searchable-threat.com`)).value, `defanged-${stamp}.searchable-threat.com`);
   });
 });

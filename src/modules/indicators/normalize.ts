@@ -33,6 +33,7 @@ import { parse as parseHostname } from 'tldts';
 import ipaddr from 'ipaddr.js';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type { ObservableType } from './observable-types.js';
+import { refang } from './refang.js';
 
 export const REFUSAL_CODES = [
   /** Nothing but whitespace. */
@@ -835,7 +836,8 @@ export function normalizeObservable(type: ObservableType, raw: string): Normaliz
   if (raw.length > MAX_INPUT_LENGTH[type]) {
     return refuse('too_long', `a ${type} value is at most ${MAX_INPUT_LENGTH[type]} characters`);
   }
-  const s = raw.trim();
+  // A defanged value (hxxp://, example[.]com) is the same value written safely: take its live form.
+  const s = refang(raw.trim());
   if (s.length === 0) return refuse('empty', `the ${type} value is empty`);
   return normalizer(s);
 }
@@ -900,6 +902,7 @@ export function detectObservableType(raw: string): ObservableType | null {
 /** Detect, then normalize; a `wrong_type` answer is followed once to the type the value really is. */
 export function normalizeAny(raw: string): NormalizeResult {
   if (typeof raw !== 'string') return refuse('invalid_format', 'the value must be a string');
+  raw = refang(raw);
   const type = detectObservableType(raw);
   if (type === null) {
     return raw.trim().length === 0

@@ -43,6 +43,10 @@ export const noticesRepository = {
   async lockKeys(tx: Executor): Promise<void> {
     await sql`SELECT pg_advisory_xact_lock(7311042019)`.execute(tx);
   },
+  /** Held by every signer until its commit, so a rotation waits for documents being signed. */
+  async lockKeysShared(tx: Executor): Promise<void> {
+    await sql`SELECT pg_advisory_xact_lock_shared(7311042019)`.execute(tx);
+  },
   async retireActiveKeys(tx: Executor, until: Date): Promise<void> {
     await tx.updateTable('signing_keys').set({ valid_until: until }).where('valid_until', 'is', null).execute();
   },

@@ -67,8 +67,6 @@ export interface NoticeHooks {
   onStateChanged?: (tx: Executor, notice: NoticeRow) => Promise<void>;
 }
 
-/** Overlap of old and new key validity at rotation (see `signer`). */
-export const ROTATION_OVERLAP_MS = 5 * 60_000;
 
 interface Signer {
   key_id: string;
@@ -94,12 +92,12 @@ export class NoticesService {
 
   // ------------------------------------------------------------------ keys
 
-  /** The active signing key, created on first use (serialized across processes by an advisory lock). */
   /**
-   * The active signing key (created at start-up by `ensureKey`, or here on first use). Issuers
-   * take no lock: rotation leaves the old key valid for ROTATION_OVERLAP_MS more, so a document
-   * signed with the old key by a transaction that read it just before the rotation committed still
-   * has its issued_at inside that key's published validity.
+   * The active signing key (created at start-up by `ensureKey`, or here on first use). A signer
+   * holds the keys lock shared until its transaction ends and rotation takes it exclusively, so a
+   * rotation waits for the documents being signed, and once it commits nothing is signed with the
+   * old key: its validity ends at the rotation, with no overlap in which a stolen old key still
+   * signs valid documents. Callers take the signer before reading the time for issued_at.
    */
   private async signer(tx: Executor): Promise<Signer> {
     // Within one transaction the lock is already held: the key cannot change under it.
@@ -112,7 +110,11 @@ export class NoticesService {
 
   private async lookupSigner(tx: Executor): Promise<Signer> {
     let row = await noticesRepository.activeKey(tx);
-    if (!row) {
+    if (row) {
+      await noticesRepository.lockKeysShared(tx);
+      // A rotation may have committed while this waited for the lock.
+      row = (await noticesRepository.activeKey(tx))!;
+    } else {
       await noticesRepository.lockKeys(tx);
       row = await noticesRepository.activeKey(tx);
       if (!row) {
@@ -141,18 +143,30 @@ export class NoticesService {
   }
 
   /**
-   * Rotation: a new key signs from now; the old one stays valid ROTATION_OVERLAP_MS longer (for
-   * documents being signed at this moment) and stays published for ever with its validity.
+   * Rotation: a new key signs from now and the old one stops now (a millisecond later, for a
+   * document read the time in the same millisecond before the lock was ours); it stays published
+   * for ever with its validity, so what it signed before still verifies.
    */
   async rotateKey(actor: Principal): Promise<{ key_id: string }> {
     assertCanRotateKeys(actor);
     const key_id = await this.db.transaction().execute(async (tx) => {
       await noticesRepository.lockKeys(tx);
       const now = this.clock.now();
-      await noticesRepository.retireActiveKeys(tx, new Date(now.getTime() + ROTATION_OVERLAP_MS));
+      await noticesRepository.retireActiveKeys(tx, new Date(now.getTime() + 1));
       return this.createKey(tx, now, actor);
     });
     return { key_id };
+  }
+
+  /**
+   * Signs a platform statement other than a notice (the audit chain's checkpoints) with the
+   * active key; the document is built with the time read after the key, like a notice's.
+   */
+  async signStatement<D>(build: (now: Date) => D): Promise<SignedDocument<D>> {
+    return this.db.transaction().execute(async (tx) => {
+      const signer = await this.signer(tx);
+      return signDocument(build(this.clock.now()), signer);
+    });
   }
 
   async publicKeys(): Promise<{ issuer: string; keys: (PublicKeyRecord & { alg: 'Ed25519'; fingerprint: string })[] }> {

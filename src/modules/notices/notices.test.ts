@@ -106,8 +106,13 @@ describe(`notices: emergencies, deadlines, reminders, keys (${dbLabel})`, () => 
     const first = await inject(h, gd, 'POST', `/api/v1/cases/${caseId}/decisions`, { reasons: 'r', measures: [{ measure: 'block_ip' }] });
     const oldDoc = (await inject(h, unit, 'GET', `/api/v1/notices/${first.body.notices[0].id}/document`)).body;
     assert.equal((await inject(h, gd, 'POST', '/api/v1/signing-keys/rotate')).status, 403);
+    const rotating = h.c.workflow.clock.now().getTime();
     const rotated = await inject(h, ministry, 'POST', '/api/v1/signing-keys/rotate');
     assert.equal(rotated.status, 200);
+    const retired = (await h.app.inject({ method: 'GET', url: '/.well-known/threatshare-keys.json' })).json().keys.find((k: any) => k.key_id === oldDoc.signature.key_id);
+    // Revoked at once: the old key signs nothing valid from the rotation on (no minutes of overlap).
+    assert.ok(Date.parse(retired.valid_until) <= h.c.workflow.clock.now().getTime() + 1, `old key valid until ${retired.valid_until}`);
+    assert.ok(Date.parse(retired.valid_until) >= rotating);
     assert.notEqual(rotated.body.key_id, oldDoc.signature.key_id);
     const caseId2 = await confirmedCase(h, { reporter: vendor, institution: inst, regulator: gd, observables: [{ type: 'ipv4', value: block.ip(4) }] });
     const second = await inject(h, gd, 'POST', `/api/v1/cases/${caseId2}/decisions`, { reasons: 'r', measures: [{ measure: 'block_ip' }] });

@@ -147,6 +147,20 @@ describe(`users and API tokens (${dbLabel})`, () => {
     assert.equal(other.statusCode, 403);
   });
 
+  test('a token cannot be created already expired, and nothing is stored for the attempt', async () => {
+    const count = async () => (await h.c.handle.db.selectFrom('api_tokens').select((eb) => eb.fn.countAll<number>().as('n')).where('org_id', '=', admin.id).executeTakeFirstOrThrow()).n;
+    const before = await count();
+    for (const expires_at of [new Date(Date.now() - 60_000).toISOString(), new Date().toISOString()]) {
+      const r = await h.app.inject({ method: 'POST', url: `/api/v1/organizations/${admin.id}/tokens`, headers: admin.headers, payload: { name: 'stale', roles: ['reporter'], expires_at } });
+      assert.equal(r.statusCode, 400, r.body);
+      assert.equal(r.json().code, 'validation_failed');
+      assert.equal(r.json().field, '/expires_at');
+    }
+    assert.equal(await count(), before);
+    const future = await h.app.inject({ method: 'POST', url: `/api/v1/organizations/${admin.id}/tokens`, headers: admin.headers, payload: { name: 'later', roles: ['reporter'], expires_at: new Date(Date.now() + 86_400_000).toISOString() } });
+    assert.equal(future.statusCode, 201);
+  });
+
   test('users get scrypt-hashed passwords', async () => {
     const username = `user-${Date.now()}`;
     const r = await h.app.inject({ method: 'POST', url: `/api/v1/organizations/${admin.id}/users`, headers: admin.headers, payload: { username, display_name: 'U', password: 'correct horse battery', roles: ['analyst'] } });

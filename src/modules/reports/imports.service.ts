@@ -7,7 +7,12 @@
  * path PostgreSQL has, inside the same transaction as the report, its sightings and the receipt.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { isUniqueViolation, type DatabaseHandle } from '../../db/database.js';
+import { lineBatches, MAX_LINE_BYTES, OverlongLine, type Line } from '../../lib/line-batches.js';
 import { Problem, validationFailed } from '../../lib/problem.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { Principal } from '../auth/principal.js';
@@ -34,6 +39,14 @@ const FIRST_CHUNK = 25_000;
 const PROGRESS_EVERY = 5000;
 const HASH_CHUNK = 64 * 1024;
 const MAX_REFUSALS_KEPT = 1000;
+/** A refusal stores and returns at most this much of the value and of the message. */
+const REFUSAL_VALUE_CHARS = 200;
+const REFUSAL_MESSAGE_CHARS = 300;
+
+/** What the idempotency hash takes for a line: an over-long line by its length and prefix. */
+function hashText(line: Line): string {
+  return typeof line === 'string' ? line : `\u0000too_long:${line.bytes}:${line.prefix}`;
+}
 
 export interface ImportOptions {
   format: BulkFormat;
@@ -50,6 +63,9 @@ export interface ImportOptions {
 }
 
 export class ImportsService {
+  /** Set at shutdown: running imports stop at their next batch and roll back. */
+  private stopping = false;
+
   constructor(
     private readonly handle: DatabaseHandle,
     private readonly audit: AuditService,
@@ -61,18 +77,48 @@ export class ImportsService {
     return this.handle.db;
   }
 
-  async importLines(actor: Principal, lines: AsyncIterable<string | string[]> | Iterable<string>, o: ImportOptions): Promise<{ receipt: ImportReceipt; replayed: boolean }> {
+  /** Running imports stop at their next batch (and roll back); new ones are refused. */
+  stop(): void {
+    this.stopping = true;
+  }
+
+  private checkOptions(actor: Principal, o: ImportOptions): void {
     assertCanSubmit(actor);
     if (!(o.category in THREAT_CATEGORIES)) throw validationFailed('/category', `Unknown category "${o.category}"`);
     if (!isSubtypeOf(o.category as ThreatCategory, o.subtype)) throw validationFailed('/subtype', `"${o.subtype}" is not a sub-type of ${o.category}`);
     if (o.type !== undefined && !isObservableType(o.type)) throw validationFailed('/type', `Unknown observable type "${o.type}"`);
+    if (this.stopping) throw new Problem('unavailable', 'The server is shutting down');
+  }
+
+  /**
+   * An import from a request body (bytes, already decompressed and size-checked by the route).
+   * PGlite has one session for every request: the body is first read to a temporary file, so a
+   * slow or stalled client holds no transaction and every other request goes on meanwhile; the
+   * import then reads the file at disk speed. PostgreSQL streams it straight in (its own
+   * connection, others have theirs).
+   */
+  async importBody(actor: Principal, body: AsyncIterable<Buffer>, o: ImportOptions): Promise<{ receipt: ImportReceipt; replayed: boolean }> {
+    this.checkOptions(actor, o);
+    if (this.handle.kind !== 'pglite') return this.importLines(actor, lineBatches(body), o);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'threatshare-import-'));
+    try {
+      const file = path.join(dir, 'body');
+      await pipeline(body, fs.createWriteStream(file));
+      return await this.importLines(actor, lineBatches(fs.createReadStream(file)), o);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  async importLines(actor: Principal, lines: AsyncIterable<Line | Line[]> | Iterable<string>, o: ImportOptions): Promise<{ receipt: ImportReceipt; replayed: boolean }> {
+    this.checkOptions(actor, o);
 
     const bodyHash = createHash('sha256');
     bodyHash.update(JSON.stringify([o.format, o.category, o.subtype, o.tlp ?? 'amber', o.type ?? null, o.valid_days ?? null, o.self_handled ?? false]));
     if (o.idempotencyKey) {
       const existing = await reportsRepository.importByKey(this.db, actor.orgId, o.idempotencyKey);
       if (existing) {
-        for await (const entry of lines) for (const line of typeof entry === 'string' ? [entry] : entry) bodyHash.update(line).update('\n');
+        for await (const entry of lines) for (const line of Array.isArray(entry) ? entry : [entry]) bodyHash.update(hashText(line)).update('\n');
         if (existing.request_hash !== bodyHash.digest('hex'))
           throw new Problem('idempotency_mismatch', 'This Idempotency-Key was used for a different import', { field: '/headers/idempotency-key' });
         return { receipt: presentImport(existing), replayed: true };
@@ -103,7 +149,7 @@ export class ImportsService {
       source: o.source ?? 'bulk',
       category: o.category,
       subtype: o.subtype,
-      title: o.title ?? `Bulk import ${now.toISOString()}`,
+      title: o.title ?? bulkTitle(o.category, o.subtype, now),
       description: '',
       discovered_at: now,
       affected_party: null,
@@ -123,7 +169,7 @@ export class ImportsService {
 
     const refuse = (line: number, value: string, code: string, message: string) => {
       refused++;
-      if (refusals.length < MAX_REFUSALS_KEPT) refusals.push({ line, value: value.slice(0, 500), code, message });
+      if (refusals.length < MAX_REFUSALS_KEPT) refusals.push({ line, value: value.slice(0, REFUSAL_VALUE_CHARS), code, message: message.slice(0, REFUSAL_MESSAGE_CHARS) });
     };
 
     let receipt: ImportReceipt;
@@ -157,15 +203,19 @@ export class ImportsService {
         // The request hash (idempotency) takes the body in pieces, not a call per line.
         let hashed = '';
         let lineNo = 0;
-        const take = (raw: string): void => {
+        const take = (line: Line): void => {
           lineNo++;
           if (lineNo % PROGRESS_EVERY === 0) o.onProgress?.(lineNo);
-          hashed += raw + '\n';
+          hashed += hashText(line) + '\n';
           if (hashed.length >= HASH_CHUNK) {
             bodyHash.update(hashed);
             hashed = '';
           }
-          const p = parser.parse(raw);
+          if (line instanceof OverlongLine) {
+            total++;
+            return refuse(lineNo, line.prefix, 'too_long', `A line is at most ${MAX_LINE_BYTES} bytes; this one has ${line.bytes}`);
+          }
+          const p = parser.parse(line);
           if (p.kind === 'skip') return;
           total++;
           if (p.kind === 'refused') return refuse(lineNo, p.value, p.code, p.message);
@@ -191,7 +241,8 @@ export class ImportsService {
         try {
           // Lines come one by one or, from a stream (lineBatches), a chunk's worth at a time.
           for await (const entry of lines) {
-            if (typeof entry === 'string') take(entry);
+            if (this.stopping) throw new Problem('unavailable', 'The server is shutting down');
+            if (!Array.isArray(entry)) take(entry);
             else for (let i = 0; i < entry.length; i++) take(entry[i]);
             if (items.length >= chunkSize) {
               await write();
@@ -280,4 +331,16 @@ function presentImport(row: any): ImportReceipt {
     refusals: typeof row.refusals === 'string' ? JSON.parse(row.refusals) : row.refusals,
     created_at: new Date(row.created_at).toISOString(),
   };
+}
+
+/**
+ * The title of a bulk import without one (its case takes it): what it is, from the taxonomy, and
+ * when in Beijing time, in the platform's working language: "钓鱼网站：批量导入（2026-12-02 08:01 北京时间）",
+ * not an ISO timestamp.
+ */
+export function bulkTitle(category: string, subtype: string, now: Date): string {
+  const cat = THREAT_CATEGORIES[category as ThreatCategory] as { label: { zh: string }; subtypes: Record<string, { zh: string }> } | undefined;
+  const what = cat?.subtypes[subtype]?.zh ?? cat?.label.zh ?? subtype;
+  const when = new Date(now.getTime() + 8 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ');
+  return `${what}：批量导入（${when} 北京时间）`;
 }

@@ -55,6 +55,12 @@ describe(`bulk imports (${dbLabel})`, () => {
     assert.equal(n.n, 2, 'one sighting per distinct accepted value');
   });
 
+  test('an untitled import is titled by what it holds and when in Beijing time, not an ISO stamp', async () => {
+    const rec = (await upload(`titled-${Date.now()}.example.org\n`, 'text/plain')).json();
+    const row = await h.c.handle.db.selectFrom('reports').select(['title']).where('id', '=', rec.report_id).executeTakeFirstOrThrow();
+    assert.match(row.title, /^恶意程序传播地址：批量导入（\d{4}-\d{2}-\d{2} \d{2}:\d{2} 北京时间）$/);
+  });
+
   test('CSV with a header, per-line types and categories; NDJSON; gzip', async () => {
     const stamp = Date.now();
     const csv = `value,type,category,subtype\n"http://dl.natgo.cn/${stamp}/a,b.sh",url,,\nphish-${stamp}.example.org,domain,malicious_resource,phishing_site\nd41d8cd98f00b204e9800998ecf8427e,file_hash,malicious_program,trojan\nfoo,domain,nope,x\n`;
@@ -135,7 +141,7 @@ describe(`bulk imports (${dbLabel})`, () => {
       assert.equal(r.sighting_count, 1);
       assert.equal(r.status, 'active');
       assert.equal(r.tlp, 'amber');
-      assert.equal(h.c.indicators.index.get(r.type, r.value)?.id, r.id, 'published to the lookup index under its stored id');
+      assert.equal((await h.c.indicators.find(r.type, r.value))?.id, r.id, 'published to the lookup index under its stored id');
     }
   });
 
@@ -177,7 +183,7 @@ describe(`bulk imports (${dbLabel})`, () => {
     const hidden = `hidden-${stamp}.example.org`;
     // Another writer's row, not (yet) in this process's index.
     await h.c.handle.db.insertInto('indicators').values({ type: 'domain', value: hidden, category: 'malicious_resource', subtype: 'phishing_site', first_seen: new Date(), last_seen: new Date() } as any).execute();
-    assert.equal(h.c.indicators.index.get('domain', hidden), undefined);
+    assert.equal((await h.c.indicators.find('domain', hidden)), undefined);
     const body = [hidden, `fresh-a-${stamp}.example.org`, `fresh-b-${stamp}.example.org`].join('\n');
     const rec = (await upload(body, 'text/plain')).json();
     assert.equal(rec.accepted, 2);
@@ -223,7 +229,7 @@ describe(`bulk imports (${dbLabel})`, () => {
     }
     const left = await h.c.handle.db.selectFrom('indicators').select('id').where('value', 'like', `gone-%-${stamp}.example.org`).execute();
     assert.equal(left.length, 0);
-    assert.equal(h.c.indicators.index.get('domain', `gone-a-${stamp}.example.org`), undefined, 'nothing published to lookups');
+    assert.equal((await h.c.indicators.find('domain', `gone-a-${stamp}.example.org`)), undefined, 'nothing published to lookups');
     // The pooled connection is usable again.
     const ok = await h.c.imports.importLines(principal, [`gone-a-${stamp}.example.org`], { format: 'lines', category: 'malicious_resource', subtype: 'phishing_site' });
     assert.equal(ok.receipt.accepted, 1);

@@ -5,7 +5,6 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { bearer, IdParam, problemResponses } from '../../http/common.schema.js';
 import { principalOf } from '../../http/authenticate.js';
-import { lineBatches } from '../../lib/line-batches.js';
 import { Problem, validationFailed } from '../../lib/problem.js';
 import type { EvidenceService } from './evidence.service.js';
 import type { ImportsService } from './imports.service.js';
@@ -23,21 +22,40 @@ function idempotencyKey(req: FastifyRequest): string | undefined {
   return typeof k === 'string' && k.length > 0 ? k : undefined;
 }
 
-/** Lines of a (possibly gzip-encoded) body, refusing it past `limit` bytes. */
-export function bodyLines(stream: Readable, gzip: boolean, limit: number): AsyncIterable<string[]> {
+/**
+ * The bytes of a (possibly gzip-encoded) body, refusing it past `limit` decompressed bytes, or
+ * as soon as it inflates more than `maxRatio` times what was received (a gzip bomb: 200 KiB that
+ * inflate to 200 MiB would keep a core busy for minutes before the size limit). Small bodies may
+ * inflate further (RATIO_FLOOR): short repetitive files compress well.
+ */
+export function bodyBytes(stream: Readable, gzip: boolean, limit: number, maxRatio: number): Readable {
+  let compressed = 0;
   let seen = 0;
   const counter = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       seen += chunk.length;
       if (seen > limit) cb(new Problem('payload_too_large', `An import is at most ${limit} bytes (IMPORT_LIMIT)`));
+      else if (gzip && maxRatio > 0 && seen > RATIO_FLOOR && seen > compressed * maxRatio)
+        cb(new Problem('payload_too_large', `A compressed import inflates at most ${maxRatio} times (IMPORT_MAX_RATIO)`));
       else cb(null, chunk);
     },
   });
-  const source = gzip ? stream.pipe(createGunzip()) : stream;
-  source.on('error', (e) => counter.destroy(e));
+  if (!gzip) {
+    stream.on('error', (e) => counter.destroy(e));
+    return stream.pipe(counter);
+  }
+  const gunzip = createGunzip();
+  stream.on('data', (chunk: Buffer) => (compressed += chunk.length));
+  stream.on('error', (e) => gunzip.destroy(e));
+  gunzip.on('error', (e) => counter.destroy(e));
+  // Once refused, nothing more is inflated.
+  counter.on('error', () => gunzip.destroy());
   // The piped stream holds the body (back-pressure) until the import reads it.
-  return lineBatches(source.pipe(counter));
+  return stream.pipe(gunzip).pipe(counter);
 }
+
+/** Decompressed bytes a gzip body may always reach, whatever its ratio. */
+const RATIO_FLOOR = 1024 * 1024;
 
 function formatOf(req: FastifyRequest, explicit?: BulkFormat): BulkFormat {
   if (explicit) return explicit;
@@ -49,7 +67,7 @@ function formatOf(req: FastifyRequest, explicit?: BulkFormat): BulkFormat {
 
 export function reportsRoutes(
   app: FastifyInstance,
-  deps: { reports: ReportsService; imports: ImportsService; evidence: EvidenceService; importLimit: number; evidenceLimit: number },
+  deps: { reports: ReportsService; imports: ImportsService; evidence: EvidenceService; importLimit: number; importMaxRatio: number; evidenceLimit: number },
 ): void {
   const { reports, imports, evidence } = deps;
   const tags = ['reports'];
@@ -101,7 +119,7 @@ export function reportsRoutes(
         tags,
         summary: 'Bulk intake of CSV, NDJSON or a plain list',
         description:
-          'Body: `text/csv` (header `value[,type,category,subtype]`), `application/x-ndjson` (`{"value":…,"type":…}` a line) or `text/plain` (one value a line, `#` comments, as public blocklists publish them). `Content-Encoding: gzip` is accepted. Each line is accepted, a duplicate, or refused with its reason; refused lines never stop the rest. All in one transaction.',
+          'Body: `text/csv` (header `value[,type,category,subtype]`), `application/x-ndjson` (`{"value":…,"type":…}` a line) or `text/plain` (one value a line, `#` comments, as public blocklists publish them). `Content-Encoding: gzip` is accepted (inflating at most IMPORT_MAX_RATIO times). Each line is accepted, a duplicate, or refused with its reason; refused lines never stop the rest. A line is at most 64 KiB: a longer one is refused as `too_long`; a refusal keeps at most 200 characters of the value. All in one transaction.',
         security: bearer,
         headers: IdempotencyHeaders,
         querystring: ImportQuery,
@@ -111,8 +129,8 @@ export function reportsRoutes(
         const q = req.query as any;
         if (!req.body || typeof (req.body as Readable).pipe !== 'function') throw validationFailed('/body', 'Send the file as the request body (text/csv, application/x-ndjson or text/plain)');
         const gzip = String(req.headers['content-encoding'] ?? '').toLowerCase() === 'gzip';
-        const lines = bodyLines(req.body as Readable, gzip, deps.importLimit);
-        const { receipt, replayed } = await imports.importLines(principalOf(req), lines, { ...q, format: formatOf(req, q.format), idempotencyKey: idempotencyKey(req) });
+        const bytes = bodyBytes(req.body as Readable, gzip, deps.importLimit, deps.importMaxRatio);
+        const { receipt, replayed } = await imports.importBody(principalOf(req), bytes, { ...q, format: formatOf(req, q.format), idempotencyKey: idempotencyKey(req) });
         return reply.code(replayed ? 200 : 201).send(receipt);
       },
     });

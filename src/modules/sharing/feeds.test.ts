@@ -170,7 +170,7 @@ describe(`feeds and exports over HTTP (${dbLabel})`, () => {
     assert.ok(swept >= 1);
     const row = await h.c.handle.db.selectFrom('indicators').select(['status']).where('value', '=', d('expiring')).executeTakeFirstOrThrow();
     assert.equal(row.status, 'expired');
-    assert.equal(h.c.indicators.index.get('domain', d('expiring'))?.status, 'expired', 'this process\u2019s lookup index follows');
+    assert.equal((await h.c.indicators.find('domain', d('expiring')))?.status, 'expired', 'this process\u2019s lookup index follows');
     await sql`UPDATE indicators SET status = 'withdrawn', updated_at = now() WHERE value = ${d('withdrawn')}`.execute(h.c.handle.db);
     for (const format of ['rpz', 'plain-domain', 'ndjson']) {
       const body = (await get(other, `/api/v1/exports/${format}`)).body;

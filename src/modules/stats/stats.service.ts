@@ -48,7 +48,26 @@ export class StatsService {
       total: counts.by_category.reduce((n, r) => n + Number(r.count), 0),
       by_category: fix(counts.by_category),
       by_province: fix(counts.by_province),
-      by_day: fix(counts.by_day),
+      by_day: zeroFilledDays(since, new Date(), fix(counts.by_day)),
     };
   }
+}
+
+/**
+ * Every day of the window in China Standard Time (UTC+8, no daylight saving), oldest first, with
+ * the days that had no report as zero: a chart of a quiet month is a flat line, not one dot.
+ */
+export function zeroFilledDays(since: Date, now: Date, rows: { key: string | null; count: number }[]): { key: string; count: number }[] {
+  const counts = new Map(rows.filter((r) => r.key).map((r) => [r.key!, r.count]));
+  const cst = (d: Date) => new Date(d.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
+  const out: { key: string; count: number }[] = [];
+  const last = cst(now);
+  for (let t = since.getTime(), day = cst(since); ; t += 86_400_000, day = cst(new Date(t))) {
+    out.push({ key: day, count: counts.get(day) ?? 0 });
+    counts.delete(day);
+    if (day >= last) break;
+  }
+  // A day the clock put outside the window (none in practice) is still counted, never dropped.
+  for (const [key, count] of counts) out.push({ key, count });
+  return out.sort((a, b) => a.key.localeCompare(b.key));
 }

@@ -39,6 +39,17 @@ describe(`threat counts for the dashboard (${dbLabel})`, () => {
     assert.match(c.by_day[0].key, /^\d{4}-\d{2}-\d{2}$/);
   });
 
+  test('every day of the window is listed, the days without a report as zero', async () => {
+    const c = await counts(unitGd, '?days=7');
+    // 7 days back from now spans 8 calendar days in UTC+8 (the first and today partly).
+    assert.equal(c.by_day.length, 8);
+    const keys = c.by_day.map((d: { key: string }) => d.key);
+    assert.deepEqual(keys, [...keys].sort());
+    assert.equal(new Set(keys).size, keys.length);
+    assert.ok(c.by_day.filter((d: { count: number }) => d.count === 0).length >= 6);
+    assert.equal(c.by_day.reduce((n: number, d: { count: number }) => n + d.count, 0), 2);
+  });
+
   test('a provincial administration counts its province only; the ministry the nation', async () => {
     const g = await counts(gd);
     assert.ok(g.by_province.every((x: { key: string }) => x.key === '440000'));

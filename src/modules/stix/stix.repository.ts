@@ -65,6 +65,16 @@ export interface OrganizationSource {
 }
 
 /** A position in indicators by (updated_at, id); `at` is RFC 3339 text with microseconds. */
+/** Where the derivation of indicators stands (stix_sync_state, migration 0014). */
+export interface SyncState {
+  indicators_watermark: Date;
+  organizations_watermark: Date;
+  /** The last row the running sweep derived, or null when no sweep is under way. */
+  cursor: IndicatorKey | null;
+  /** The watermark the running sweep moves to when it ends. */
+  sweep_watermark: Date | null;
+}
+
 export interface IndicatorKey {
   at: string;
   id: number;
@@ -155,10 +165,37 @@ export const stixRepository = {
     return r.rows[0];
   },
 
-  async syncState(db: Executor): Promise<{ indicators_watermark: Date; organizations_watermark: Date }> {
-    const r = await sql<{ indicators_watermark: Date; organizations_watermark: Date }>`
-      SELECT indicators_watermark, organizations_watermark FROM stix_sync_state WHERE id = 1`.execute(db);
-    return r.rows[0];
+  async syncState(db: Executor): Promise<SyncState> {
+    const r = await sql<{ indicators_watermark: Date; organizations_watermark: Date; indicators_cursor_at: string | null; indicators_cursor_id: string | number | null; indicators_sweep_watermark: Date | null }>`
+      SELECT indicators_watermark, organizations_watermark, indicators_cursor_at, indicators_cursor_id, indicators_sweep_watermark
+      FROM stix_sync_state WHERE id = 1`.execute(db);
+    const row = r.rows[0];
+    return {
+      indicators_watermark: new Date(row.indicators_watermark),
+      organizations_watermark: new Date(row.organizations_watermark),
+      cursor: row.indicators_cursor_at !== null && row.indicators_cursor_id !== null ? { at: row.indicators_cursor_at, id: Number(row.indicators_cursor_id) } : null,
+      sweep_watermark: row.indicators_sweep_watermark === null ? null : new Date(row.indicators_sweep_watermark),
+    };
+  },
+
+  /**
+   * Records how far the indicator sweep that started from `since` got: its last row (keyset on
+   * (updated_at, id)) and the watermark it will move to when it ends. Written only while `since`
+   * is still the stored watermark, so a process with an older view never moves the sweep back.
+   */
+  async setIndicatorSweep(db: Executor, since: Date, cursor: IndicatorKey, sweepWatermark: Date): Promise<void> {
+    await sql`
+      UPDATE stix_sync_state SET indicators_cursor_at = ${cursor.at}, indicators_cursor_id = ${cursor.id}::bigint,
+        indicators_sweep_watermark = ${sweepWatermark}::timestamptz, updated_at = now()
+      WHERE id = 1 AND indicators_watermark = ${since}::timestamptz`.execute(db);
+  },
+
+  /** The sweep from `since` reached the end: everything before `watermark` is derived. */
+  async finishIndicatorSweep(db: Executor, since: Date, watermark: Date): Promise<void> {
+    await sql`
+      UPDATE stix_sync_state SET indicators_watermark = ${watermark}::timestamptz, indicators_cursor_at = NULL,
+        indicators_cursor_id = NULL, indicators_sweep_watermark = NULL, updated_at = now()
+      WHERE id = 1 AND indicators_watermark = ${since}::timestamptz`.execute(db);
   },
 
   async setWatermarks(db: Executor, w: { indicators?: Date; organizations?: Date }): Promise<void> {

@@ -181,6 +181,7 @@ export class StixService {
   private lastIndicatorKey: IndicatorKey | null = null;
   private lastOrgUpdate = 0;
   private timer: NodeJS.Timeout | null = null;
+  private catchingUp = false;
 
   constructor(
     private readonly handle: DatabaseHandle,
@@ -484,13 +485,20 @@ export class StixService {
     await stixRepository.setWatermarks(this.db, { organizations: next });
     this.lastOrgUpdate = Math.max(this.lastOrgUpdate, orgMax === null ? 0 : new Date(orgMax).getTime());
 
-    // Indicators, by keyset on (updated_at, id) from the watermark. While the database writes one
-    // page, the next is read and converted (on PostgreSQL that work overlaps on another core).
-    let after: IndicatorKey | null = null;
-    let watermark = next;
+    // Indicators, by keyset on (updated_at, id), a total order: a sweep reads every row changed at
+    // or after the stored watermark, and a pass that stops at `maxIndicators` stores the key of its
+    // last row, where the next pass resumes (rows of one import share updated_at, so a time alone
+    // would resume at the same rows forever: issue 11 item 9). When the sweep reaches the end, the
+    // watermark moves to the safe watermark taken when the sweep began: any row not visible then
+    // belongs to a transaction that started at or after it. While the database writes one page,
+    // the next is read and converted (on PostgreSQL that work overlaps on another core).
+    const since = state.indicators_watermark;
+    const sweepWatermark = state.cursor === null ? next : (state.sweep_watermark ?? next);
+    let after: IndicatorKey | null = state.cursor;
     let writing: Promise<number> | null = null;
+    let read = 0;
     for (;;) {
-      const page = await stixRepository.indicatorsChangedSince(this.db, new Date(state.indicators_watermark), after, SYNC_PAGE);
+      const page = await stixRepository.indicatorsChangedSince(this.db, since, after, SYNC_PAGE);
       if (page.length === 0) break;
       const groups: { key: string; rows: StixObjectInsert[] }[] = [];
       for (const row of page) {
@@ -503,20 +511,20 @@ export class StixService {
       if (writing) result.objects_written += await writing;
       writing = this.writeDerived(groups, ['indicator', 'vulnerability']);
       writing.catch(() => undefined); // awaited below; this only marks the rejection as handled meanwhile
-      result.indicators += page.length;
+      read += page.length;
       const last = page[page.length - 1];
       after = { at: last.key_at, id: last.id };
       if (page.length < SYNC_PAGE) break;
-      if (result.indicators >= maxIndicators) {
-        // Resume at the last row's time next pass (rows are re-read with >=, and skipped when unchanged).
-        if (Date.parse(after.at) < watermark.getTime()) watermark = new Date(Date.parse(after.at));
+      if (read >= maxIndicators) {
         result.complete = false;
         break;
       }
     }
     if (writing) result.objects_written += await writing;
+    result.indicators = read;
     if (after) this.lastIndicatorKey = after;
-    await stixRepository.setWatermarks(this.db, { indicators: watermark });
+    if (result.complete) await stixRepository.finishIndicatorSweep(this.db, since, sweepWatermark);
+    else await stixRepository.setIndicatorSweep(this.db, since, after!, sweepWatermark);
     // Everything up to `next` is derived now: the staleness check only looks past it.
     if (result.complete && (this.lastIndicatorKey === null || Date.parse(this.lastIndicatorKey.at) < next.getTime())) {
       this.lastIndicatorKey = { at: next.toISOString(), id: 0 };
@@ -579,13 +587,30 @@ export class StixService {
     if (newer || !this.definitionsWritten || (orgMax !== null && new Date(orgMax).getTime() > this.lastOrgUpdate)) await this.sync({ maxIndicators: SYNC_BATCH });
   }
 
-  /** Keeps the derived objects current in the background (rows other processes commit late included). */
-  startSyncing(intervalMs = 2000): void {
+  /**
+   * Keeps the derived objects current in the background (rows other processes commit late
+   * included): each tick converts batch after batch until nothing is left, yielding to requests
+   * between batches, so an import of any size reaches TAXII at conversion speed, not at a rate cap.
+   */
+  startSyncing(intervalMs = 1000): void {
     if (this.timer) return;
-    // Bounded batches: a million-row import is converted over minutes, and requests are served in
-    // between (on PGlite the conversion shares the one thread with them).
-    this.timer = setInterval(() => void this.sync({ maxIndicators: SYNC_BATCH }).catch(() => undefined), intervalMs);
+    this.timer = setInterval(() => void this.catchUp(true).catch(() => undefined), intervalMs);
     this.timer.unref();
+  }
+
+  /** Syncs in bounded batches until the derivation is complete (in the background: or stopSyncing was called). */
+  async catchUp(background = false): Promise<void> {
+    if (this.catchingUp) return;
+    this.catchingUp = true;
+    try {
+      for (;;) {
+        const r = await this.sync({ maxIndicators: SYNC_BATCH });
+        if (r.complete || (background && this.timer === null)) return;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    } finally {
+      this.catchingUp = false;
+    }
   }
 
   stopSyncing(): void {

@@ -15,6 +15,7 @@ import { inJurisdiction } from '../access/access.table.js';
 import { hasRole, isNationalRegulator, type Principal } from '../auth/principal.js';
 import { DELIVERY_HEADER, EVENT_HEADER, nextAttemptDelayMs, SIGNATURE_HEADER, signWebhook, TIMESTAMP_HEADER } from './webhook-signature.js';
 import { webhooksRepository } from './webhooks.repository.js';
+import { DELIVERY_FAILED, Egress, endpointProblem, STRICT_EGRESS, type WebhookEgressPolicy } from './webhook-transport.js';
 
 export interface WebhookEvent {
   org_id: string;
@@ -28,13 +29,17 @@ const TIMEOUT_MS = 10_000;
 export class WebhooksService {
   /** Called after a commit that enqueued events, to deliver without waiting for the next sweep. */
   onEnqueued: (() => void) | null = null;
+  private readonly egress: Egress;
 
   constructor(
     private readonly db: Db,
     private readonly audit: AuditService,
     private readonly box: SecretBox,
     private readonly clock: Clock,
-  ) {}
+    egress: WebhookEgressPolicy = STRICT_EGRESS,
+  ) {
+    this.egress = new Egress(egress);
+  }
 
   async enqueue(tx: Executor, e: WebhookEvent): Promise<string> {
     return (await this.enqueueMany(tx, [e]))[0];
@@ -77,7 +82,8 @@ export class WebhooksService {
     } catch {
       throw validationFailed('/url', 'not a URL');
     }
-    if (u.protocol !== 'https:' && u.protocol !== 'http:') throw validationFailed('/url', 'an http(s) URL');
+    const problem = endpointProblem(u, this.egress.policy);
+    if (problem) throw validationFailed('/url', `The endpoint must be ${problem}`);
     await this.db.transaction().execute(async (tx) => {
       await webhooksRepository.upsertEndpoint(tx, { org_id: orgId, url: u.toString(), secret_enc: this.box.seal(input.secret), enabled: input.enabled ?? true, updated_at: this.clock.now() });
       await this.audit.record(tx, actor, { action: 'webhook.endpoint_set', object_type: 'organization', object_id: orgId, data: { url: u.toString(), enabled: input.enabled ?? true } });
@@ -131,27 +137,22 @@ export class WebhooksService {
         const started = Date.now();
         let status: number | null = null;
         let error: string | null = null;
-        try {
-          const res = await fetch(ep.url, {
-            method: 'POST',
-            headers: {
-              'content-type': 'application/json',
-              'user-agent': 'threatshare-webhook/1',
-              [EVENT_HEADER]: d.event_type,
-              [DELIVERY_HEADER]: d.event_id,
-              [TIMESTAMP_HEADER]: String(ts),
-              [SIGNATURE_HEADER]: signWebhook(this.box.open(ep.secret_enc), ts, body),
-            },
-            body,
-            redirect: 'manual',
-            signal: AbortSignal.timeout(TIMEOUT_MS),
-          });
-          status = res.status;
-          await res.body?.cancel().catch(() => undefined);
-          if (status < 200 || status >= 300) error = `HTTP ${status}`;
-        } catch (err) {
-          error = (err as Error).message.slice(0, 500);
-        }
+        // Redirects are not followed; whatever kept an answer from coming is one message.
+        status = await this.egress.post(
+          ep.url,
+          {
+            'content-type': 'application/json',
+            'user-agent': 'threatshare-webhook/1',
+            [EVENT_HEADER]: d.event_type,
+            [DELIVERY_HEADER]: d.event_id,
+            [TIMESTAMP_HEADER]: String(ts),
+            [SIGNATURE_HEADER]: signWebhook(this.box.open(ep.secret_enc), ts, body),
+          },
+          body,
+          TIMEOUT_MS,
+        );
+        if (status === null) error = DELIVERY_FAILED;
+        else if (status < 200 || status >= 300) error = `HTTP ${status}`;
         const at = this.clock.now();
         const delay = error ? nextAttemptDelayMs(d.attempts) : null;
         await this.db.transaction().execute((tx) =>

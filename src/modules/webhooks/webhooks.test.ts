@@ -7,6 +7,9 @@ import { dbLabel, startHarness, type Harness } from '../../../test/helpers/harne
 import { inject } from '../../../test/helpers/workflow.js';
 import type { AdjustableClock } from '../../lib/clock.js';
 import { MAX_ATTEMPTS, nextAttemptDelayMs, signWebhook, verifyWebhook } from './webhook-signature.js';
+import { DELIVERY_FAILED, endpointProblem, type WebhookEgressPolicy } from './webhook-transport.js';
+import { SecretBox } from '../../lib/secret-box.js';
+import { webhooksRepository } from './webhooks.repository.js';
 
 describe('webhook signatures and backoff (pure)', () => {
   test('a receiver accepts the signature over timestamp and body, and nothing else', () => {
@@ -112,5 +115,139 @@ describe(`webhook outbox (${dbLabel})`, () => {
     await h.c.workflow.scheduler.deliverAll();
     const row = await h.c.handle.db.selectFrom('webhook_deliveries').select(['state']).where('event_id', '=', id).executeTakeFirstOrThrow();
     assert.equal(row.state, 'no_endpoint');
+  });
+});
+
+describe('webhook endpoints that would reach inside (pure)', () => {
+  const strict: WebhookEgressPolicy = { allowAddresses: [], allowHttp: false };
+  const dev: WebhookEgressPolicy = { allowAddresses: ['127.0.0.1'], allowHttp: true };
+  test('only public https unless configured; literal inside addresses refused in every spelling', () => {
+    const cases: [string, typeof strict, boolean][] = [
+      ['https://hooks.example.com/x', strict, true],
+      ['http://hooks.example.com/x', strict, false],
+      ['http://hooks.example.com/x', dev, true],
+      ['https://127.0.0.1/', strict, false],
+      ['https://127.0.0.1:8443/', dev, true],
+      ['https://127.0.0.2/', dev, false],
+      ['https://10.1.2.3/', strict, false],
+      ['https://192.168.0.1/', strict, false],
+      ['https://172.16.5.4/', strict, false],
+      ['https://100.64.0.1/', strict, false],
+      ['https://169.254.169.254/latest/meta-data', strict, false],
+      ['https://0.0.0.0/', strict, false],
+      ['https://[::1]/', strict, false],
+      ['https://[::ffff:127.0.0.1]/', strict, false],
+      ['https://[fe80::1]/', strict, false],
+      ['https://[fd00::1]/', strict, false],
+      ['https://localhost/', strict, false],
+      ['https://user:pw@hooks.example.com/', strict, false],
+      ['https://58.222.86.210/hook', strict, true],
+      ['ftp://hooks.example.com/', dev, false],
+    ];
+    for (const [url, policy, ok] of cases) assert.equal(endpointProblem(new URL(url), policy) === null, ok, url);
+  });
+});
+
+describe(`webhook delivery cannot reach inside (${dbLabel})`, () => {
+  let h: Harness;
+  let unit: TestOrg;
+  let receiver: http.Server;
+  let port = 0;
+  const hits: string[] = [];
+  const saved = { a: process.env.WEBHOOK_ALLOW_ADDRESSES, b: process.env.WEBHOOK_ALLOW_HTTP };
+
+  before(async () => {
+    // Plain http for the test receiver, but no address exemption: the platform's own rules.
+    process.env.WEBHOOK_ALLOW_ADDRESSES = '';
+    process.env.WEBHOOK_ALLOW_HTTP = '1';
+    h = await startHarness();
+    process.env.WEBHOOK_ALLOW_ADDRESSES = saved.a;
+    process.env.WEBHOOK_ALLOW_HTTP = saved.b;
+    unit = await makeOrg(h.c, 'internet_company');
+    receiver = http.createServer((req, res) => {
+      hits.push(req.url ?? '');
+      res.writeHead(200).end();
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    port = (receiver.address() as AddressInfo).port;
+  });
+  after(async () => {
+    receiver.closeAllConnections();
+    receiver.close();
+    await h.close();
+  });
+
+  test('PUT /organizations/{id}/webhook refuses loopback, private, link-local and reserved addresses, and stores nothing', async () => {
+    for (const url of [`http://127.0.0.1:${port}/`, 'http://10.0.0.8/', 'http://169.254.169.254/', 'http://[::1]/', `http://localhost:${port}/`, 'http://0.0.0.0/']) {
+      const r = await inject(h, unit, 'PUT', `/api/v1/organizations/${unit.id}/webhook`, { url, secret: 'sixteen-chars-secret' });
+      assert.equal(r.status, 400, url);
+      assert.equal(r.body.code, 'validation_failed');
+      assert.equal(r.body.field, '/url');
+    }
+    assert.equal((await inject(h, unit, 'GET', `/api/v1/organizations/${unit.id}/webhook`)).body, null);
+  });
+
+  test('a name that resolves to loopback is refused at connect time; the log says only "delivery failed"', async () => {
+    // As if the name had resolved to a public address when it was set (DNS rebinding).
+    await webhooksRepository.upsertEndpoint(h.c.handle.db, { org_id: unit.id, url: `http://localhost:${port}/rebound`, secret_enc: new SecretBox(h.c.workflow.config.keySecret).seal('sixteen-chars-secret'), enabled: true, updated_at: new Date() });
+    const id = await h.c.handle.db.transaction().execute((tx) => h.c.workflow.webhooks.enqueue(tx, { org_id: unit.id, event_type: 'test.event', payload: {} }));
+    await h.c.workflow.webhooks.dispatchDue();
+    assert.deepEqual(hits, [], 'the receiver on loopback got nothing');
+    const log = (await inject(h, unit, 'GET', `/api/v1/organizations/${unit.id}/webhook/deliveries`)).body.find((d: any) => d.event_id === id);
+    assert.equal(log.last_status, null);
+    assert.equal(log.last_error, DELIVERY_FAILED);
+    assert.deepEqual(log.log.map((a: any) => a.error), [DELIVERY_FAILED]);
+  });
+});
+
+describe(`webhook delivery errors tell nothing about the network (${dbLabel})`, () => {
+  let h: Harness;
+  let unit: TestOrg;
+  let target: http.Server;
+  let redirector: http.Server;
+  const targetHits: string[] = [];
+
+  before(async () => {
+    h = await startHarness(); // the test override: 127.0.0.1 over http
+    unit = await makeOrg(h.c, 'internet_company');
+    target = http.createServer((req, res) => {
+      targetHits.push(req.url ?? '');
+      res.writeHead(200).end();
+    });
+    await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+    const to = `http://127.0.0.1:${(target.address() as AddressInfo).port}/inside`;
+    redirector = http.createServer((_req, res) => res.writeHead(307, { location: to }).end());
+    await new Promise<void>((r) => redirector.listen(0, '127.0.0.1', r));
+  });
+  after(async () => {
+    for (const s of [target, redirector]) {
+      s.closeAllConnections();
+      s.close();
+    }
+    await h.close();
+  });
+
+  const deliverTo = async (url: string) => {
+    await webhooksRepository.upsertEndpoint(h.c.handle.db, { org_id: unit.id, url, secret_enc: new SecretBox(h.c.workflow.config.keySecret).seal('sixteen-chars-secret'), enabled: true, updated_at: new Date() });
+    const id = await h.c.handle.db.transaction().execute((tx) => h.c.workflow.webhooks.enqueue(tx, { org_id: unit.id, event_type: 'test.event', payload: {} }));
+    await h.c.workflow.webhooks.dispatchDue();
+    return (await inject(h, unit, 'GET', `/api/v1/organizations/${unit.id}/webhook/deliveries`)).body.find((d: any) => d.event_id === id);
+  };
+
+  test('a closed port, an unknown name and a refused address read the same in the log', async () => {
+    const closed = await deliverTo('http://127.0.0.1:1/');
+    const refused = await deliverTo('http://127.0.0.2:9/');
+    const unknown = await deliverTo('http://no-such-host.invalid/');
+    for (const d of [closed, refused, unknown]) {
+      assert.equal(d.last_status, null);
+      assert.equal(d.last_error, DELIVERY_FAILED);
+    }
+  });
+
+  test('a redirect is not followed: the attempt fails with its status and the target gets nothing', async () => {
+    const d = await deliverTo(`http://127.0.0.1:${(redirector.address() as AddressInfo).port}/`);
+    assert.equal(d.last_status, 307);
+    assert.equal(d.last_error, 'HTTP 307');
+    assert.deepEqual(targetHits, []);
   });
 });

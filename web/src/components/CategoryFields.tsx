@@ -23,7 +23,7 @@ export function CategoryFields({
   return (
     <>
       <Field label={t('reports.category')} htmlFor={`${idPrefix}category`}>
-        <select id={`${idPrefix}category`} value={category} onChange={(e) => onChange(e.target.value, subtypesOf(e.target.value)[0] ?? 'other')}>
+        <select id={`${idPrefix}category`} data-field="/category" value={category} onChange={(e) => onChange(e.target.value, subtypesOf(e.target.value)[0] ?? 'other')}>
           {Object.keys(labels.taxonomy ?? {}).map((c) => (
             <option key={c} value={c}>
               {labels.category(c)}
@@ -32,7 +32,7 @@ export function CategoryFields({
         </select>
       </Field>
       <Field label={t('reports.subtype')} htmlFor={`${idPrefix}subtype`}>
-        <select id={`${idPrefix}subtype`} value={subtype} onChange={(e) => onChange(category, e.target.value)}>
+        <select id={`${idPrefix}subtype`} data-field="/subtype" value={subtype} onChange={(e) => onChange(category, e.target.value)}>
           {subtypesOf(category).map((s) => (
             <option key={s} value={s}>
               {labels.subtype(category, s)}

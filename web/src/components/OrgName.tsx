@@ -25,6 +25,6 @@ export function OrgName({ id, link = true }: { id: string | null | undefined; li
     };
   }, [id]);
   if (!id) return <span className="muted">—</span>;
-  const name = org ? labels.orgName(org) : id.slice(0, 8);
+  const name = org ? labels.orgName(org) : '…';
   return link ? <Link to={`/organizations/${id}`}>{name}</Link> : <>{name}</>;
 }

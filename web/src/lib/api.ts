@@ -8,7 +8,7 @@ export interface Problem {
   code: string;
   detail: string;
   field?: string;
-  errors?: { field?: string; message: string }[];
+  errors?: { field?: string; message: string; code?: string }[];
   [k: string]: unknown;
 }
 

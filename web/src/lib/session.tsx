@@ -15,12 +15,22 @@ export interface SessionInfo {
   roles: string[];
   csrf_token: string;
   expires_at: string;
+  /** `enrolment_required`: regulator and institution admins enrol TOTP before anything else. */
+  second_factor: 'enabled' | 'enrolment_required' | 'none';
+}
+
+/** The second factor sent with the password, for accounts that have one. */
+export interface SecondFactorInput {
+  totp_code?: string;
+  recovery_code?: string;
 }
 
 interface SessionState {
   session: SessionInfo | null;
   loading: boolean;
-  signIn(username: string, password: string): Promise<void>;
+  signIn(username: string, password: string, secondFactor?: SecondFactorInput): Promise<void>;
+  /** Reads the session again (after enrolling a second factor). */
+  refresh(): Promise<void>;
   signOut(): Promise<void>;
 }
 
@@ -44,8 +54,12 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       .finally(() => setLoading(false));
   }, []);
 
-  const signIn = useCallback(async (username: string, password: string) => {
-    adopt(await api.post<SessionInfo>('/api/v1/session', { username, password }));
+  const signIn = useCallback(async (username: string, password: string, secondFactor: SecondFactorInput = {}) => {
+    adopt(await api.post<SessionInfo>('/api/v1/session', { username, password, ...secondFactor }));
+  }, []);
+
+  const refresh = useCallback(async () => {
+    adopt(await api.get<SessionInfo>('/api/v1/session'));
   }, []);
 
   const signOut = useCallback(async () => {
@@ -57,7 +71,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     adopt(null);
   }, []);
 
-  return <Ctx.Provider value={{ session, loading, signIn, signOut }}>{children}</Ctx.Provider>;
+  return <Ctx.Provider value={{ session, loading, signIn, signOut, refresh }}>{children}</Ctx.Provider>;
 }
 
 export function useSession(): SessionState {

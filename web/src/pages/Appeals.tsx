@@ -39,7 +39,7 @@ function AppealCard({ a, onDone }: { a: Appeal; onDone: () => void }) {
     <Card
       title={
         <>
-          <Link to={`/cases/${a.case_id}`}>{t('appeals.onCase', { id: a.case_id.slice(0, 8) })}</Link> <Badge kind={a.state}>{en('appealState', a.state)}</Badge>
+          <Link to={`/cases/${a.case_id}`}>{t('appeals.theCase')}</Link> <Badge kind={a.state}>{en('appealState', a.state)}</Badge>
         </>
       }
     >

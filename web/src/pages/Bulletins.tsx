@@ -8,7 +8,7 @@ import { Badge, Card, Definition, Empty, ErrorBox, Field, Loading, PageHeader, u
 import { OrgName } from '../components/OrgName';
 import { api } from '../lib/api';
 import { ORG_KINDS, TLP } from '../lib/domain';
-import { formatTime } from '../lib/format';
+import { formatTime, shown } from '../lib/format';
 import { useApi } from '../lib/hooks';
 import { can, useMe } from '../lib/session';
 
@@ -138,7 +138,7 @@ function BulletinView({ id }: { id: string }) {
         <ul className="mono">
           {b.indicators.slice(0, 200).map((i) => (
             <li key={i.id}>
-              {en('observableType', i.type)}: {i.value}
+              {en('observableType', i.type)}: {shown(i.value)}
             </li>
           ))}
         </ul>

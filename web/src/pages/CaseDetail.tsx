@@ -15,6 +15,7 @@ import { formatTime } from '../lib/format';
 import { useApi, useLabels } from '../lib/hooks';
 import { can, useMe, type SessionInfo } from '../lib/session';
 import { Timeline } from './Audit';
+import { Countdown } from './Notices';
 
 export function CaseDetailPage() {
   const { id } = useParams();
@@ -159,7 +160,9 @@ export function CaseDetailPage() {
                   <td>
                     <Badge kind={n.state}>{en('noticeState', n.state)}</Badge>
                   </td>
-                  <td>{formatTime(n.deadline)}</td>
+                  <td>
+                    <Countdown deadline={n.deadline} state={n.state} />
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -373,7 +376,7 @@ function InformationForm({ c, onDone }: { c: CaseDetail; onDone: () => void }) {
           ))}
         </ul>
       )}
-      <form onSubmit={a.run}>
+      <form onSubmit={a.run} data-testid="information-form">
         <Field label={t('cases.answers')} htmlFor="i-answers">
           <textarea id="i-answers" rows={4} value={answers} onChange={(e) => setAnswers(e.target.value)} required />
         </Field>

@@ -43,23 +43,37 @@ export function DashboardPage() {
   const me = useMe();
   const labels = useLabels();
   const threats = useApi(() => api.get<ThreatCounts>('/api/v1/stats/threats', { days: WINDOW_DAYS }), []);
-  const timing = useApi(() => api.get<{ groups: TimingGroup[] }>('/api/v1/stats/timing', { group_by: 'category' }), []);
+  // Timing figures are for regulators and institutions (the API refuses the rest): a unit's
+  // dashboard never asks for them and shows its own notices instead.
+  const seesTiming = can.isRegulator(me) || can.isInstitution(me);
+  const timing = useApi(seesTiming ? () => api.get<{ groups: TimingGroup[] }>('/api/v1/stats/timing', { group_by: 'category' }) : null, [seesTiming]);
+  const unitNotices = useApi(
+    can.isUnit(me)
+      ? async () => {
+          const n = async (state: string) => (await api.get<{ items: Notice[] }>('/api/v1/notices', { state, limit: 100 })).items.length;
+          const [issued, delivered, sentBack, overdue] = await Promise.all([n('issued'), n('delivered'), n('sent_back'), n('overdue')]);
+          return { open: issued + delivered + sentBack, toAcknowledge: issued, overdue };
+        }
+      : null,
+    [me.user_id],
+  );
   const health = useApi(() => api.get<{ indicators: number }>('/healthz').catch(() => ({ indicators: 0 })), []);
 
   const counts = threats.data;
   const byCategory = useMemo(() => toMap(counts?.by_category ?? [], 'other'), [counts]);
   const byProvince = useMemo(() => toMap(counts?.by_province ?? [], 'national'), [counts]);
+  // The server lists every day of the window (zero when quiet), in Beijing time.
   const byDay = useMemo(() => [...toMap(counts?.by_day ?? [], '').entries()].sort(([a], [b]) => a.localeCompare(b)), [counts]);
 
   const categoryOption = useMemo(
     () => ({
       tooltip: { trigger: 'item' as const },
-      legend: { bottom: 0, type: 'scroll' as const },
+      legend: { bottom: 0, left: 0, right: 0, type: 'scroll' as const, textStyle: { width: 120, overflow: 'truncate' as const } },
       series: [
         {
           type: 'pie' as const,
-          radius: ['40%', '68%'],
-          center: ['50%', '44%'],
+          radius: ['36%', '62%'],
+          center: ['50%', '42%'],
           label: { formatter: '{c}' },
           data: [...byCategory.entries()].map(([k, v]) => ({ name: labels.category(k), value: v })),
         },
@@ -81,9 +95,9 @@ export function DashboardPage() {
     () => ({
       tooltip: { trigger: 'axis' as const },
       grid: { left: 40, right: 20, top: 16, bottom: 30 },
-      xAxis: { type: 'category' as const, data: byDay.map(([d]) => d) },
+      xAxis: { type: 'category' as const, data: byDay.map(([d]) => d.slice(5)), name: t('time.zone'), nameLocation: 'middle' as const, nameGap: 22, nameTextStyle: { color: '#5f6b7a', fontSize: 11 } },
       yAxis: { type: 'value' as const, minInterval: 1 },
-      series: [{ type: 'line' as const, smooth: true, areaStyle: { opacity: 0.15 }, data: byDay.map(([, v]) => v), name: t('dashboard.reports') }],
+      series: [{ type: 'line' as const, smooth: false, showSymbol: false, areaStyle: { opacity: 0.15 }, data: byDay.map(([, v]) => v), name: t('dashboard.reports') }],
     }),
     [byDay, t],
   );
@@ -92,13 +106,16 @@ export function DashboardPage() {
   const overall = useMemo(() => summarize(all), [all]);
   const timingOption = useMemo(() => {
     const names = [t('dashboard.timeToIdentify'), t('dashboard.timeToDecide'), t('dashboard.timeToHandle')];
-    const medians = [overall.identify, overall.decide, overall.handle].map((s) => (s === null ? null : +(s / 3600).toFixed(2)));
+    // Medians of minutes beside targets of 24 h and more would be invisible on a linear axis: the
+    // axis is logarithmic, and a median under a minute is drawn at the axis floor.
+    const floor = 1 / 60;
+    const medians = [overall.identify, overall.decide, overall.handle].map((s) => (s === null ? null : Math.max(floor, +(s / 3600).toFixed(3))));
     return {
-      tooltip: { trigger: 'axis' as const },
-      legend: { bottom: 0 },
-      grid: { left: 50, right: 20, top: 16, bottom: 50 },
-      xAxis: { type: 'category' as const, data: names },
-      yAxis: { type: 'value' as const, name: t('dashboard.hours') },
+      tooltip: { trigger: 'axis' as const, valueFormatter: (v: unknown) => (typeof v === 'number' ? formatHours(v) : '—') },
+      legend: { bottom: 0, type: 'scroll' as const },
+      grid: { left: 50, right: 20, top: 24, bottom: 50 },
+      xAxis: { type: 'category' as const, data: names, axisLabel: { interval: 0, width: 90, overflow: 'break' as const } },
+      yAxis: { type: 'log' as const, logBase: 10, min: floor, name: t('dashboard.hoursLog'), axisLabel: { formatter: (v: number) => (v < 1 ? `${Math.round(v * 60)}m` : `${v}h`) } },
       series: [
         { type: 'bar' as const, name: t('dashboard.median'), data: medians, itemStyle: { color: '#2f6fb3' } },
         { type: 'bar' as const, name: t('dashboard.target'), data: [TIMING_TARGETS_HOURS.identify, TIMING_TARGETS_HOURS.decide, TIMING_TARGETS_HOURS.handle], itemStyle: { color: '#c9d3df' } },
@@ -109,20 +126,30 @@ export function DashboardPage() {
   return (
     <>
       <PageHeader title={t('dashboard.title')}>{t('dashboard.subtitle')}</PageHeader>
-      <div className="kpis">
-        <Kpi label={t('dashboard.recentReports')} value={counts?.total ?? '—'} hint={t('dashboard.windowNote', { days: WINDOW_DAYS })} />
+      <div className="kpis" data-testid="kpis">
+        <Kpi label={can.isUnit(me) ? t('dashboard.ownReports') : t('dashboard.recentReports')} value={counts?.total ?? '—'} hint={t('dashboard.windowNote', { days: WINDOW_DAYS })} />
         <Kpi label={t('dashboard.indicatorsInStore')} value={health.data?.indicators ?? '—'} />
-        <Kpi label={t('dashboard.casesMeasured')} value={overall.cases} />
-        <Kpi
-          label={t('dashboard.overdueNotices')}
-          value={`${overall.overdue} / ${overall.notices}`}
-          hint={t('dashboard.overdueTarget', { pct: OVERDUE_RATE_TARGET * 100 })}
-          bad={overall.notices > 0 && overall.overdue / overall.notices > OVERDUE_RATE_TARGET}
-        />
+        {seesTiming ? (
+          <>
+            <Kpi label={t('dashboard.casesMeasured')} value={overall.cases} />
+            <Kpi
+              label={t('dashboard.overdueNotices')}
+              value={`${overall.overdue} / ${overall.notices}`}
+              hint={t('dashboard.overdueTarget', { pct: OVERDUE_RATE_TARGET * 100 })}
+              bad={overall.notices > 0 && overall.overdue / overall.notices > OVERDUE_RATE_TARGET}
+            />
+          </>
+        ) : (
+          <>
+            <Kpi label={t('dashboard.openNotices')} value={unitNotices.data ? atMost(unitNotices.data.open) : '—'} hint={t('dashboard.toAcknowledgeHint', { n: unitNotices.data ? atMost(unitNotices.data.toAcknowledge) : '—' })} />
+            <Kpi label={t('dashboard.ownOverdue')} value={unitNotices.data ? atMost(unitNotices.data.overdue) : '—'} bad={!!unitNotices.data?.overdue} />
+          </>
+        )}
       </div>
-      <div className="grid-2">
+      <ErrorBox error={unitNotices.error} />
+      <div className={seesTiming ? 'grid-2' : ''}>
         <WorkWaiting me={me} />
-        <Card title={t('dashboard.handlingAgainstTargets')}>
+        {seesTiming && <Card title={t('dashboard.handlingAgainstTargets')}>
           <ErrorBox error={timing.error} />
           {timing.loading ? <Loading /> : <Chart option={timingOption} height={240} label={t('dashboard.handlingAgainstTargets')} />}
           <div className="table-scroll">
@@ -153,12 +180,12 @@ export function DashboardPage() {
             </tbody>
           </table>
           </div>
-        </Card>
+        </Card>}
       </div>
       <ErrorBox error={threats.error} />
-      <div className="grid-3">
+      <div className={seesTiming ? 'grid-3' : 'grid-2'}>
         <Card title={t('dashboard.byCategory')}>{threats.loading ? <Loading /> : <Chart option={categoryOption} label={t('dashboard.byCategory')} />}</Card>
-        <Card title={t('dashboard.byProvince')}>{threats.loading ? <Loading /> : <Chart option={provinceOption} label={t('dashboard.byProvince')} />}</Card>
+        {seesTiming && <Card title={t('dashboard.byProvince')}>{threats.loading ? <Loading /> : <Chart option={provinceOption} label={t('dashboard.byProvince')} />}</Card>}
         <Card title={t('dashboard.overTime')}>{threats.loading ? <Loading /> : <Chart option={timeOption} label={t('dashboard.overTime')} />}</Card>
       </div>
     </>
@@ -178,6 +205,11 @@ function Kpi({ label, value, hint, bad }: { label: string; value: number | strin
       {hint && <div className="hint">{hint}</div>}
     </div>
   );
+}
+
+/** A count from a list capped at 100 reads "100+". */
+function atMost(n: number): string {
+  return n >= 100 ? '100+' : String(n);
 }
 
 function toMap(rows: Count[], nullKey: string): Map<string, number> {

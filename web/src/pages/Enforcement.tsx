@@ -10,7 +10,8 @@ import { PENALTY_KINDS, PENALTY_PROVISIONS, PENALTY_TIERS, type EnforcementCase 
 import { formatTime } from '../lib/format';
 import { useApi, useLabels } from '../lib/hooks';
 import { can, useMe } from '../lib/session';
-import { toLocalInput } from './ReportNew';
+import { fromLocalInput, toLocalInput } from './ReportNew';
+import { formatCitation, isLegalRef } from '../../../src/modules/enforcement/legal-basis';
 
 const PAGE = 25;
 
@@ -40,7 +41,7 @@ export function EnforcementPage() {
           { key: 'org', header: t('enforcement.unit'), render: (e) => <OrgName id={e.org_id} /> },
           { key: 'state', header: t('cases.state'), render: (e) => <Badge kind={e.state}>{en('enforcementState', e.state)}</Badge> },
           { key: 'province', header: t('common.province'), render: (e) => labels.province(e.province_code) },
-          { key: 'notice', header: t('enforcement.notice'), render: (e) => <Link to={`/notices/${e.notice_id}`}>{e.notice_id.slice(0, 8)}</Link> },
+          { key: 'notice', header: t('enforcement.notice'), render: (e) => <Link to={`/notices/${e.notice_id}`}>{t('enforcement.openDocument')}</Link> },
         ]}
       />
     </>
@@ -98,14 +99,26 @@ export function EnforcementDetailPage() {
   );
 }
 
+/**
+ * A legal reference in words ("《网络安全法》第五十六条"), from the one table of citations the
+ * server prints notices with (src/modules/enforcement/legal-basis.ts), never a code like
+ * `csl_2025_art56`; the console's own label where it has a fuller one.
+ */
+export function legalLabel(code: string, lang: string, en: (g: string, v: string) => string): string {
+  const own = en('provision', code);
+  if (own !== code) return own;
+  return isLegalRef(code) ? formatCitation(code, lang === 'en' ? 'en' : 'zh') : code;
+}
+
 /** An action's recorded facts, labelled in the console's language. */
 function ActionData({ data }: { data: unknown }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const en = useEnum();
   if (!data || typeof data !== 'object') return null;
   const show = (k: string, v: unknown): React.ReactNode => {
     if (Array.isArray(v)) return v.map(String).join('、');
-    if (k === 'provision' || k === 'legal_basis') return en('provision', String(v));
+    if (k === 'provision' || k === 'legal_basis') return legalLabel(String(v), i18n.language, en);
+    if (k === 'penalty_notice_id' || k === 'notice_id') return <Link to={`/notices/${String(v)}`}>{t(k === 'penalty_notice_id' ? 'enforcement.penaltyDecision' : 'enforcement.openDocument')}</Link>;
     if (k === 'tier') return en('penaltyTier', String(v));
     if (k === 'kind') return en('penaltyKind', String(v));
     if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(v)) return formatTime(v);
@@ -122,7 +135,7 @@ function ActionData({ data }: { data: unknown }) {
 }
 
 function ActionForm({ caseId, action, onDone }: { caseId: string; action: string; onDone: () => void }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const en = useEnum();
   const [f, setF] = useState<Record<string, string>>({ held_at: toLocalInput(new Date()), provision: 'csl_2025_art61', tier: 'warning', kind: 'warning' });
   const [error, setError] = useState<unknown>(null);
@@ -132,7 +145,7 @@ function ActionForm({ caseId, action, onDone }: { caseId: string; action: string
     setError(null);
     try {
       const base = `/api/v1/enforcement-cases/${caseId}`;
-      if (action === 'hold_interview') await api.post(`${base}/interview`, { held_at: new Date(f.held_at).toISOString(), participants: (f.participants ?? '').split(/[,，、\n]/).map((s) => s.trim()).filter(Boolean), summary: f.summary });
+      if (action === 'hold_interview') await api.post(`${base}/interview`, { held_at: fromLocalInput(f.held_at), participants: (f.participants ?? '').split(/[,，、\n]/).map((s) => s.trim()).filter(Boolean), summary: f.summary });
       else if (action === 'order_rectification') await api.post(`${base}/rectification-order`, { requirements: f.requirements, due_date: f.due_date });
       else if (action === 'decide_penalty')
         await api.post(`${base}/penalty`, {
@@ -182,7 +195,7 @@ function ActionForm({ caseId, action, onDone }: { caseId: string; action: string
             <select id="e-prov" value={f.provision} onChange={set('provision')}>
               {PENALTY_PROVISIONS.map((p) => (
                 <option key={p} value={p}>
-                  {en('provision', p)}
+                  {legalLabel(p, i18n.language, en)}
                 </option>
               ))}
             </select>

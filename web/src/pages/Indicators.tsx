@@ -6,8 +6,8 @@ import { DataTable } from '../components/DataTable';
 import { OrgName } from '../components/OrgName';
 import { Badge, Card, Definition, ErrorBox, Loading, PageHeader, useEnum } from '../components/ui';
 import { api } from '../lib/api';
-import { OBSERVABLE_TYPES, type Indicator } from '../lib/domain';
-import { formatTime } from '../lib/format';
+import { OBSERVABLE_TYPES, type Indicator, type Notice } from '../lib/domain';
+import { formatTime, shown } from '../lib/format';
 import { useApi, useCursorPages, useDebounced, useLabels, cursorPaging } from '../lib/hooks';
 import { CategorySelect, EnumSelect, ProvinceSelect } from './filters';
 
@@ -18,6 +18,23 @@ interface LookupResult {
   known: boolean;
   indicator?: Indicator;
   error?: { code: string; message: string };
+}
+
+/**
+ * The values in a paste: one per line, or separated by commas, semicolons or tabs (as copied
+ * from a spreadsheet or a report); a line of several space-separated values splits on spaces too,
+ * except where the spaces belong to the value (a phone number "+86 138 0013 8000"). The server
+ * re-fangs defanged values (hxxp://, example[.]com).
+ */
+export function splitPaste(text: string): string[] {
+  const out: string[] = [];
+  for (const piece of text.split(/[\r\n,;，；\t]+/)) {
+    const v = piece.trim();
+    if (!v) continue;
+    if (/^\+?[\d\s()-]+$/.test(v)) out.push(v);
+    else out.push(...v.split(/\s+/).filter(Boolean));
+  }
+  return [...new Set(out)];
 }
 
 const STATUSES = ['active', 'handled', 'expired', 'false_positive', 'withdrawn'];
@@ -44,10 +61,7 @@ export function IndicatorsPage() {
   const lookup = async (e: FormEvent) => {
     e.preventDefault();
     setLookupError(null);
-    const values = lookupText
-      .split(/[\n,;\s]+/)
-      .map((v) => v.trim())
-      .filter(Boolean);
+    const values = splitPaste(lookupText);
     if (!values.length) return;
     try {
       if (values.length === 1) setResults([await api.get<LookupResult>('/api/v1/indicators/lookup', { value: values[0] })]);
@@ -113,7 +127,7 @@ export function IndicatorsPage() {
       <div className="filters">
         <label className="filter" htmlFor="f-q">
           <span>{t('indicators.prefix')}</span>
-          <input id="f-q" className="mono" value={q} onChange={(e) => (setQ(e.target.value), pages.reset())} placeholder="203.0.113." />
+          <input id="f-q" className="mono" value={q} onChange={(e) => (setQ(e.target.value), pages.reset())} placeholder={t('indicators.searchPlaceholder')} />
         </label>
         <EnumSelect id="f-type" group="observableType" values={OBSERVABLE_TYPES} value={type} onChange={reset(setType)} label={t('indicators.type')} />
         <EnumSelect id="f-status" group="indicatorStatus" values={STATUSES} value={status} onChange={reset(setStatus)} label={t('indicators.status')} />
@@ -128,7 +142,7 @@ export function IndicatorsPage() {
         loading={res.loading}
         {...cursorPaging(pages, res.data?.next_before_id)}
         columns={[
-          { key: 'value', header: t('indicators.value'), render: (r) => <Link className="mono" to={`/indicators/${r.id}`}>{r.value}</Link> },
+          { key: 'value', header: t('indicators.value'), render: (r) => <Link className="mono" to={`/indicators/${r.id}`}>{shown(r.value)}</Link> },
           { key: 'type', header: t('indicators.type'), render: (r) => en('observableType', r.type) },
           { key: 'category', header: t('reports.category'), render: (r) => labels.subtype(r.category, r.subtype) },
           { key: 'status', header: t('indicators.status'), render: (r) => <Badge kind={r.status}>{en('indicatorStatus', r.status)}</Badge> },
@@ -153,7 +167,7 @@ export function IndicatorDetailPage() {
   const i = res.data;
   return (
     <>
-      <PageHeader title={i.value} actions={<Link to={`/audit/indicator/${i.id}`}>{t('audit.viewTrail')}</Link>}>
+      <PageHeader title={shown(i.value)} actions={<Link to={`/audit/indicator/${i.id}`}>{t('audit.viewTrail')}</Link>}>
         {en('observableType', i.type)} · {labels.category(i.category)} / {labels.subtype(i.category, i.subtype)}
       </PageHeader>
       <div className="grid-2">
@@ -173,6 +187,7 @@ export function IndicatorDetailPage() {
             ]}
           />
         </Card>
+        <Correlation indicatorId={i.id} reporters={i.reporters ?? []} responsible={i.responsible_org_id ?? null} />
         <Card title={t('indicators.reporters')}>
           <table className="data compact">
             <thead>
@@ -195,5 +210,72 @@ export function IndicatorDetailPage() {
         </Card>
       </div>
     </>
+  );
+}
+
+/**
+ * Which cases, notices and units share this one value: the cases whose reports saw it (with the
+ * API's own visibility), their notices and the units they went to, and the reporting units.
+ */
+function Correlation({ indicatorId, reporters, responsible }: { indicatorId: string | number; reporters: { org_id: string | null }[]; responsible: string | null }) {
+  const { t } = useTranslation();
+  const en = useEnum();
+  const res = useApi(async () => {
+    const cases = (await api.get<{ items: { id: string; title: string; state: string }[] }>('/api/v1/cases', { indicator_id: indicatorId, limit: 20 })).items;
+    const notices = (
+      await Promise.all(cases.slice(0, 10).map((c) => api.get<{ items: Notice[] }>('/api/v1/notices', { case_id: c.id, limit: 20 }).then((r) => r.items).catch(() => [] as Notice[])))
+    ).flat();
+    return { cases, notices };
+  }, [indicatorId]);
+  const units = [...new Set([...reporters.map((r) => r.org_id).filter((x): x is string => !!x), ...(responsible ? [responsible] : []), ...(res.data?.notices ?? []).map((n) => n.recipient_org_id)])];
+  return (
+    <Card title={t('indicators.correlation')}>
+      <div data-testid="correlation">
+        <ErrorBox error={res.error} />
+        {res.loading && <Loading />}
+        {res.data && (
+          <>
+            <h3>
+              {t('nav.cases')} <span className="muted">({res.data.cases.length})</span>
+            </h3>
+            {res.data.cases.length === 0 ? (
+              <p className="muted small">{t('common.none')}</p>
+            ) : (
+              <ul>
+                {res.data.cases.map((c) => (
+                  <li key={c.id}>
+                    <Link to={`/cases/${c.id}`}>{c.title}</Link> <Badge kind={c.state}>{en('caseState', c.state)}</Badge>
+                  </li>
+                ))}
+              </ul>
+            )}
+            <h3>
+              {t('nav.notices')} <span className="muted">({res.data.notices.length})</span>
+            </h3>
+            {res.data.notices.length === 0 ? (
+              <p className="muted small">{t('common.none')}</p>
+            ) : (
+              <ul>
+                {res.data.notices.map((n) => (
+                  <li key={n.id}>
+                    <Link to={`/notices/${n.id}`}>{en('measure', n.measure)}</Link> · <OrgName id={n.recipient_org_id} /> <Badge kind={n.state}>{en('noticeState', n.state)}</Badge>
+                  </li>
+                ))}
+              </ul>
+            )}
+            <h3>
+              {t('indicators.units')} <span className="muted">({units.length})</span>
+            </h3>
+            <ul>
+              {units.map((u) => (
+                <li key={u}>
+                  <OrgName id={u} />
+                </li>
+              ))}
+            </ul>
+          </>
+        )}
+      </div>
+    </Card>
   );
 }

@@ -9,6 +9,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useParams, useSearchParams } from 'react-router-dom';
 import { DataTable } from '../components/DataTable';
 import { OrgName } from '../components/OrgName';
+import { EvidenceLink } from '../components/EvidenceLink';
 import { Badge, Card, Definition, ErrorBox, Field, Loading, PageHeader, useEnum } from '../components/ui';
 import { api, evidenceContentType, upload } from '../lib/api';
 import { NOTICE_STATES, type Notice } from '../lib/domain';
@@ -17,6 +18,7 @@ import { useApi, useLabels, useNow } from '../lib/hooks';
 import { can, useMe } from '../lib/session';
 import { verifySigned, type PublicKey, type SignedDocument, type VerifyOutcome } from '../lib/verify';
 import { AppealForm } from './CaseDetail';
+import { legalLabel } from './Enforcement';
 import { EnumSelect, ProvinceSelect } from './filters';
 
 const PAGE = 25;
@@ -33,16 +35,20 @@ export function Countdown({ deadline, state }: { deadline: string | null; state:
   const now = useNow(1000);
   if (!deadline) return <span className="muted">—</span>;
   const left = new Date(deadline).getTime() - now;
-  if (!RUNNING.includes(state) && state !== 'overdue') return <span className="muted">{formatTime(deadline)}</span>;
+  // The absolute deadline in Beijing time, and beside it how long is left (or how long overdue).
+  const at = <time dateTime={deadline}>{formatTime(deadline)}</time>;
+  if (!RUNNING.includes(state) && state !== 'overdue') return <span className="muted">{at}</span>;
   if (left < 0 || state === 'overdue')
     return (
-      <span className="countdown bad" title={formatTime(deadline)}>
-        {t('notices.overdueBy', { d: formatDuration(-left) })}
+      <span className="deadline">
+        {at}{' '}
+        <span className="countdown bad">{t('notices.overdueBy', { d: formatDuration(-left) })}</span>
       </span>
     );
   return (
-    <span className={`countdown ${left < 2 * 3600_000 ? 'warn' : ''}`} title={formatTime(deadline)}>
-      {t('notices.timeLeft', { d: formatDuration(left) })}
+    <span className="deadline">
+      {at}{' '}
+      <span className={`countdown ${left < 2 * 3600_000 ? 'warn' : ''}`}>{t('notices.timeLeft', { d: formatDuration(left) })}</span>
     </span>
   );
 }
@@ -148,7 +154,7 @@ export function NoticeDetailPage() {
               [t('cases.emergency'), n.emergency ? t('common.yes') : t('common.no')],
               [t('cases.severity'), en('severity', n.severity)],
               [t('common.province'), labels.province(n.province_code)],
-              [t('notices.case'), n.case_id ? <Link to={`/cases/${n.case_id}`}>{n.case_id.slice(0, 8)}</Link> : '—'],
+              [t('notices.case'), n.case_id ? <Link to={`/cases/${n.case_id}`}>{t('notices.openCase')}</Link> : '—'],
               ...(n.phone_call ? ([[t('notices.phoneCall'), `${n.phone_call.caller} → ${n.phone_call.callee} · ${formatTime(n.phone_call.called_at)}`]] as [string, string][]) : []),
               ...(n.written_due_at ? ([[t('notices.writtenDue'), `${formatTime(n.written_due_at)}${n.written_late ? ` · ${t('notices.late')}` : ''}`]] as [string, string][]) : []),
             ]}
@@ -174,6 +180,7 @@ export function NoticeDetailPage() {
           )}
         </Card>
       </div>
+      {n.document_url && <DocumentFacts id={n.id} />}
       <Card title={t('notices.targets')}>
         <ul className="mono">
           {n.targets.slice(0, 500).map((x, i) => (
@@ -188,9 +195,7 @@ export function NoticeDetailPage() {
           <p className="prewrap">{n.result.summary}</p>
           {(n.result.evidence_sha256 ?? []).map((h) => (
             <div key={h}>
-              <a className="mono small" href={`/api/v1/evidence/${h}`}>
-                {h}
-              </a>
+              <EvidenceLink sha256={h} />
             </div>
           ))}
           {n.verification && (
@@ -211,6 +216,49 @@ export function NoticeDetailPage() {
         </p>
       )}
     </>
+  );
+}
+
+/**
+ * What the signed document says beyond the notice's row: the threat and the decision's reasons of a
+ * handling notice; the provision, amounts and remedies of a penalty decision (issue 11).
+ */
+function DocumentFacts({ id }: { id: string }) {
+  const { t, i18n } = useTranslation();
+  const en = useEnum();
+  const doc = useApi(() => api.get<SignedDocument>(`/api/v1/notices/${id}/document`), [id]);
+  const d = doc.data?.document as
+    | {
+        reasons?: string | null;
+        threat?: { label: { zh: string; en: string }; title: string } | null;
+        remedies?: { zh: string; en: string } | null;
+        penalty?: { provision: string; tier: string; kind: string; unit_amount: number; person_amount: number; person_name: string | null; conduct_date: string } | null;
+      }
+    | undefined;
+  if (!d) return null;
+  const lang = i18n.language === 'en' ? 'en' : 'zh';
+  const yuan = (x: number) => (x ? `¥${x.toLocaleString()}` : '—');
+  const items: [string, React.ReactNode][] = [];
+  if (d.threat) items.push([t('notices.threat'), `${d.threat.label[lang]} · ${d.threat.title}`]);
+  if (d.reasons) items.push([t('notices.reasons'), <span className="prewrap">{d.reasons}</span>]);
+  if (d.penalty) {
+    items.push(
+      [t('enforcement.provision'), legalLabel(d.penalty.provision, i18n.language, en)],
+      [t('notices.penaltyTier'), en('penaltyTier', d.penalty.tier)],
+      [t('notices.penaltyKind'), en('penaltyKind', d.penalty.kind)],
+      [t('notices.unitAmount'), yuan(d.penalty.unit_amount)],
+      [t('notices.personAmount'), d.penalty.person_amount ? `${yuan(d.penalty.person_amount)}${d.penalty.person_name ? ` · ${d.penalty.person_name}` : ''}` : '—'],
+      [t('notices.conductDate'), d.penalty.conduct_date],
+    );
+  }
+  if (d.remedies) items.push([t('notices.remedies'), <span className="prewrap">{d.remedies[lang]}</span>]);
+  if (items.length === 0) return null;
+  return (
+    <Card title={t('notices.documentFacts')}>
+      <div data-testid="document-facts">
+        <Definition items={items} />
+      </div>
+    </Card>
   );
 }
 

@@ -6,7 +6,7 @@ import { DataTable } from '../components/DataTable';
 import { Card, Definition, ErrorBox, Loading, PageHeader, useEnum } from '../components/ui';
 import { api } from '../lib/api';
 import { ORG_KINDS, type Organization } from '../lib/domain';
-import { formatTime } from '../lib/format';
+import { formatTime, shown } from '../lib/format';
 import { useApi, useDebounced, useLabels } from '../lib/hooks';
 import { can, useMe } from '../lib/session';
 import { EnumSelect, ProvinceSelect } from './filters';
@@ -52,8 +52,8 @@ export function OrganizationsPage() {
           { key: 'kind', header: t('orgs.kind'), render: (o) => en('orgKind', o.kind) },
           { key: 'province', header: t('common.province'), render: (o) => labels.province(o.province_code) },
           { key: 'dept', header: t('orgs.department'), render: (o) => o.responsible_department },
-          { key: 'person', header: t('orgs.person'), render: (o) => o.responsible_person?.name ?? '—' },
-          { key: 'phone', header: t('orgs.phone'), render: (o) => o.responsible_person?.phone ?? '—' },
+          { key: 'person', header: t('orgs.person'), render: (o) => shown(o.responsible_person?.name) },
+          { key: 'phone', header: t('orgs.phone'), render: (o) => shown(o.responsible_person?.phone) },
         ]}
       />
     </>
@@ -97,9 +97,9 @@ export function OrganizationDetailPage() {
             <Definition
               items={[
                 [t('orgs.department'), o.responsible_department],
-                [t('orgs.person'), o.responsible_person?.name],
-                [t('orgs.phone'), o.responsible_person?.phone],
-                [t('orgs.email'), o.responsible_person?.email],
+                [t('orgs.person'), shown(o.responsible_person?.name)],
+                [t('orgs.phone'), shown(o.responsible_person?.phone)],
+                [t('orgs.email'), shown(o.responsible_person?.email)],
                 [t('orgs.status'), en('orgStatus', o.status)],
                 [t('orgs.cii'), o.is_cii ? t('common.yes') : t('common.no')],
                 [t('orgs.updatedAt'), formatTime(o.updated_at)],

@@ -1,12 +1,13 @@
 /** Submit a report (Art. 6) in the specified content elements, with evidence files. */
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router-dom';
 import { Card, ErrorBox, Field, PageHeader, Progress, useEnum } from '../components/ui';
 import { api, evidenceContentType, upload } from '../lib/api';
 import { OBSERVABLE_TYPES, TLP, type Report } from '../lib/domain';
-import { formatBytes } from '../lib/format';
+import { formatBytes, formatTimeBare, timeZoneLabel } from '../lib/format';
 import { CategoryFields } from '../components/CategoryFields';
+import { useMe } from '../lib/session';
 
 interface Row {
   type: string;
@@ -36,21 +37,67 @@ interface Evidence {
   error?: string;
 }
 
+/** What a half-typed report keeps in this browser, per user, until it is submitted. */
+interface Draft {
+  category: string;
+  subtype: string;
+  title: string;
+  description: string;
+  discoveredAt: string;
+  tlp: string;
+  rows: Row[];
+  affected: string;
+  affectedKind: string;
+  selfHandled: boolean;
+  disclose: boolean;
+}
+
+const draftKey = (userId: string) => `threatshare.draft.report.${userId}`;
+
+function loadDraft(userId: string): Partial<Draft> {
+  try {
+    return JSON.parse(localStorage.getItem(draftKey(userId)) ?? '{}') as Partial<Draft>;
+  } catch {
+    return {};
+  }
+}
+
 export function ReportNewPage() {
   const { t } = useTranslation();
   const en = useEnum();
   const navigate = useNavigate();
-  const [category, setCategory] = useState('malicious_resource');
-  const [subtype, setSubtype] = useState('phishing_site');
-  const [title, setTitle] = useState('');
-  const [description, setDescription] = useState('');
-  const [discoveredAt, setDiscoveredAt] = useState(() => toLocalInput(new Date()));
-  const [tlp, setTlp] = useState('amber');
-  const [rows, setRows] = useState<Row[]>([{ type: 'domain', value: '', touched: false }]);
-  const [affected, setAffected] = useState('');
-  const [affectedKind, setAffectedKind] = useState('');
-  const [selfHandled, setSelfHandled] = useState(false);
-  const [disclose, setDisclose] = useState(false);
+  const me = useMe();
+  // An expired session or a closed tab must not lose a half-typed report: the form is a draft in
+  // local storage until it is accepted.
+  const [draft] = useState(() => loadDraft(me.user_id));
+  const [category, setCategory] = useState(draft.category ?? 'malicious_resource');
+  const [subtype, setSubtype] = useState(draft.subtype ?? 'phishing_site');
+  const [title, setTitle] = useState(draft.title ?? '');
+  const [description, setDescription] = useState(draft.description ?? '');
+  const [discoveredAt, setDiscoveredAt] = useState(() => draft.discoveredAt ?? toLocalInput(new Date()));
+  const [tlp, setTlp] = useState(draft.tlp ?? 'amber');
+  const [rows, setRows] = useState<Row[]>(draft.rows?.length ? draft.rows : [{ type: 'domain', value: '', touched: false }]);
+  const [affected, setAffected] = useState(draft.affected ?? '');
+  const [affectedKind, setAffectedKind] = useState(draft.affectedKind ?? '');
+  const [selfHandled, setSelfHandled] = useState(draft.selfHandled ?? false);
+  const [disclose, setDisclose] = useState(draft.disclose ?? false);
+  const restored = !!(draft.title || draft.description || draft.rows?.some((r) => r.value));
+  const current: Draft = { category, subtype, title, description, discoveredAt, tlp, rows, affected, affectedKind, selfHandled, disclose };
+  const serialized = JSON.stringify(current);
+  useEffect(() => {
+    const id = setTimeout(() => {
+      try {
+        localStorage.setItem(draftKey(me.user_id), serialized);
+      } catch {
+        /* storage full or disabled: the form still works */
+      }
+    }, 300);
+    return () => clearTimeout(id);
+  }, [serialized, me.user_id]);
+  const discardDraft = () => {
+    localStorage.removeItem(draftKey(me.user_id));
+    window.location.reload();
+  };
   const [evidence, setEvidence] = useState<Evidence[]>([]);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -91,7 +138,7 @@ export function ReportNewPage() {
         subtype,
         title,
         description: description || undefined,
-        discovered_at: new Date(discoveredAt).toISOString(),
+        discovered_at: fromLocalInput(discoveredAt),
         observables: rows.filter((r) => r.value.trim()).map((r) => ({ type: r.type, value: r.value.trim() })),
         tlp,
         affected_party: affected ? { name: affected, ...(affectedKind ? { kind: affectedKind } : {}) } : undefined,
@@ -100,6 +147,7 @@ export function ReportNewPage() {
         evidence_sha256: evidence.filter((x) => x.sha256).map((x) => x.sha256!),
       };
       const receipt = await api.post<Report>('/api/v1/reports', body);
+      localStorage.removeItem(draftKey(me.user_id));
       navigate(`/reports/${receipt.id}`);
     } catch (err) {
       setError(err);
@@ -111,23 +159,31 @@ export function ReportNewPage() {
   return (
     <>
       <PageHeader title={t('reportNew.title')}>{t('reportNew.subtitle')}</PageHeader>
+      {restored && (
+        <div className="notice-box warn" role="status" data-testid="draft-restored">
+          {t('reportNew.draftRestored')}{' '}
+          <button type="button" className="link" onClick={discardDraft}>
+            {t('reportNew.discardDraft')}
+          </button>
+        </div>
+      )}
       <form onSubmit={submit} className="form-grid" aria-label={t('reportNew.title')}>
         <Card title={t('reportNew.what')}>
           <div className="row-2">
             <CategoryFields idPrefix="" category={category} subtype={subtype} onChange={(c, st) => { setCategory(c); setSubtype(st); }} />
           </div>
           <Field label={t('reports.reportTitle')} htmlFor="title">
-            <input id="title" value={title} onChange={(e) => setTitle(e.target.value)} required maxLength={300} />
+            <input id="title" data-field="/title" value={title} onChange={(e) => setTitle(e.target.value)} required maxLength={300} />
           </Field>
           <Field label={t('reports.description')} htmlFor="description">
-            <textarea id="description" rows={4} value={description} onChange={(e) => setDescription(e.target.value)} maxLength={20000} />
+            <textarea id="description" data-field="/description" rows={4} value={description} onChange={(e) => setDescription(e.target.value)} maxLength={20000} />
           </Field>
           <div className="row-2">
-            <Field label={t('reports.discoveredAt')} htmlFor="discovered">
-              <input id="discovered" type="datetime-local" value={discoveredAt} onChange={(e) => setDiscoveredAt(e.target.value)} required />
+            <Field label={`${t('reports.discoveredAt')} (${timeZoneLabel()})`} htmlFor="discovered">
+              <input id="discovered" data-field="/discovered_at" type="datetime-local" value={discoveredAt} onChange={(e) => setDiscoveredAt(e.target.value)} required />
             </Field>
             <Field label="TLP" htmlFor="tlp" hint={t('reportNew.tlpHint')}>
-              <select id="tlp" value={tlp} onChange={(e) => setTlp(e.target.value)}>
+              <select id="tlp" data-field="/tlp" value={tlp} onChange={(e) => setTlp(e.target.value)}>
                 {TLP.map((x) => (
                   <option key={x} value={x}>
                     TLP:{x.toUpperCase()}
@@ -147,7 +203,7 @@ export function ReportNewPage() {
                   </option>
                 ))}
               </select>
-              <input aria-label={t('indicators.value')} className="mono" value={r.value} placeholder={t('reportNew.valuePlaceholder')} onChange={(e) => setRow(i, { value: e.target.value })} data-testid={`observable-${i}`} />
+              <input aria-label={t('indicators.value')} data-field={`/observables/${observableIndex(rows, i)}/value`} className="mono" value={r.value} placeholder={t('reportNew.valuePlaceholder')} onChange={(e) => setRow(i, { value: e.target.value })} data-testid={`observable-${i}`} />
               <button type="button" className="secondary" onClick={() => setRows((rs) => rs.filter((_, j) => j !== i))} disabled={rows.length === 1} aria-label={t('common.remove')}>
                 ✕
               </button>
@@ -206,7 +262,20 @@ export function ReportNewPage() {
   );
 }
 
+/**
+ * The index a form row has in the submitted `observables` (blank rows are dropped), so that a
+ * problem's pointer `/observables/N/value` highlights the row the user typed.
+ */
+function observableIndex(rows: Row[], i: number): number {
+  return rows.slice(0, i).filter((r) => r.value.trim()).length;
+}
+
+/** A `datetime-local` value in Beijing time (the console's one zone), whatever the browser's zone. */
 export function toLocalInput(d: Date): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  return formatTimeBare(d.toISOString()).replace(' ', 'T');
+}
+
+/** The instant a `datetime-local` value names, read as Beijing time (UTC+8, no daylight saving). */
+export function fromLocalInput(v: string): string {
+  return new Date(`${v.length === 16 ? `${v}:00` : v}+08:00`).toISOString();
 }

@@ -7,7 +7,8 @@ import { OrgName } from '../components/OrgName';
 import { Badge, Card, Definition, ErrorBox, Loading, PageHeader, useEnum } from '../components/ui';
 import { api } from '../lib/api';
 import type { Report } from '../lib/domain';
-import { formatTime } from '../lib/format';
+import { formatTime, shown } from '../lib/format';
+import { EvidenceLink } from '../components/EvidenceLink';
 import { useApi, useCursorPages, useLabels, cursorPaging } from '../lib/hooks';
 import { can, useMe } from '../lib/session';
 import { CategorySelect, ProvinceSelect } from './filters';
@@ -116,7 +117,7 @@ export function ReportDetailPage() {
             <ul className="mono">
               {r.evidence_sha256.map((h) => (
                 <li key={h}>
-                  <a href={`/api/v1/evidence/${h}`}>{h}</a>
+                  <EvidenceLink sha256={h} />
                 </li>
               ))}
             </ul>
@@ -135,7 +136,7 @@ export function ReportDetailPage() {
             {(r.observables ?? []).map((o, i) => (
               <tr key={i}>
                 <td>{en('observableType', o.type)}</td>
-                <td className="mono">{o.id ? <Link to={`/indicators/${o.id}`}>{o.value}</Link> : o.value}</td>
+                <td className="mono">{o.id ? <Link to={`/indicators/${o.id}`}>{shown(o.value)}</Link> : shown(o.value)}</td>
               </tr>
             ))}
           </tbody>

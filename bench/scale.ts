@@ -1,0 +1,245 @@
+/**
+ * National scale (issue 15): the lookup server over a store of `--count` indicators (default ten
+ * million) on PostgreSQL, beside the raw limits of the same run. Prints figures, never asserts.
+ *
+ *   npm run bench:scale -- [--count=10000000] [--duration=10]
+ *
+ * 1. drops and recreates its own database `threatshare_scale` (never the test or bench databases
+ *    others use), migrates it, creates a telecom operator and its token through the services;
+ * 2. generates the indicators in SQL (generate_series, in chunks of a million, half public IPv4
+ *    and half domains), not through the API: the machine is shared;
+ * 3. starts the real server in a child process as `threatshare serve` does (listen, then build the
+ *    lookup filter in the background) and times fork → first `/healthz` 200, and → filter built;
+ * 4. autocannon, 64 connections, GET lookups for a realistic mix (99% unknown values) and for
+ *    50/50, against the server and against a bare `node:http` child answering the same bytes;
+ * 5. batch lookup of 10,000 values (half known), 5 times; the server's RSS after each step.
+ *
+ * `--stix-sync=no` (the default) stops the server's background STIX conversion: the generated
+ * store was never converted, and converting ten million at ~2,300/s would take the server's core
+ * for over an hour; `--stix-sync=yes` measures lookups while it runs.
+ *
+ * Not measured here yet (see docs/benchmarks.md): intake ratio to COPY into a table already
+ * holding 10 M, commit-to-TAXII time of a 1 M import, RPZ export of all domains.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { loadConfig } from '../src/config.js';
+import { createContainer } from '../src/container.js';
+import { openDatabase } from '../src/db/database.js';
+import { makeOrg } from '../test/helpers/factories.js';
+import { fmt, machineLine, mib, parseFlags, PG_ADMIN_URL, positiveInt, postgresSettings, prng, seconds } from './bench-common.js';
+import type { ServerMessage } from './lookup-server.js';
+
+const SCALE_DB = 'threatshare_scale';
+const CONNECTIONS = 64;
+const WARMUP_SECONDS = 3;
+const REQUEST_LIST = 20_000;
+const BATCH = 10_000;
+const BATCH_REPEATS = 5;
+const CHUNK = 1_000_000;
+
+const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+
+/** The i-th generated value (0-based): even i a public IPv4 address, odd i a domain. */
+function valueOf(i: number): { type: string; value: string } {
+  const x = Math.floor(i / 2);
+  if (i % 2 === 0) return { type: 'ipv4', value: `${11 + Math.floor(x / 65536)}.${Math.floor(x / 256) % 256}.${x % 256}.7` };
+  return { type: 'domain', value: `n${String(x).padStart(8, '0')}.scale-bench.com` };
+}
+
+const IPV4_SQL = `(11 + (g / 2) / 65536)::text || '.' || (((g / 2) / 256) % 256)::text || '.' || ((g / 2) % 256)::text || '.7'`;
+const DOMAIN_SQL = `'n' || lpad(((g / 2))::text, 8, '0') || '.scale-bench.com'`;
+
+async function main() {
+  const flags = parseFlags(process.argv.slice(2), { count: '10000000', duration: '10', 'stix-sync': 'no' });
+  const count = positiveInt(flags.count, 'count');
+  const duration = positiveInt(flags.duration, 'duration');
+  console.log(`# bench:scale — ${new Date().toISOString()}`);
+  console.log(`machine: ${machineLine()}; load average at start ${load()}`);
+
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${SCALE_DB} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${SCALE_DB}`);
+  await admin.end();
+  const url = PG_ADMIN_URL.replace(/\/[^/]*$/, `/${SCALE_DB}`);
+  console.log(`postgres: ${await postgresSettings(url)}`);
+
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'threatshare-scale-state-'));
+  const handle = await openDatabase({ databaseUrl: url });
+  const c = await createContainer(loadConfig({ DATA_DIR: stateDir, DATABASE_URL: url }), { handle, loadIndex: false });
+  const token = (await makeOrg(c, 'telecom_operator', { name: '规模测试 电信运营商' })).token;
+  await c.close();
+  fs.rmSync(stateDir, { recursive: true, force: true });
+
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const tg = process.hrtime.bigint();
+  for (let lo = 0; lo < count; lo += CHUNK) {
+    const hi = Math.min(count, lo + CHUNK) - 1;
+    await client.query(`
+      INSERT INTO indicators (type, value, category, subtype, tlp, first_seen, last_seen)
+      SELECT t, v, 'malicious_resource', 'malware_distribution', 'clear', now(), now() FROM (
+        SELECT CASE WHEN g % 2 = 0 THEN 'ipv4' ELSE 'domain' END AS t,
+               CASE WHEN g % 2 = 0 THEN ${IPV4_SQL} ELSE ${DOMAIN_SQL} END AS v
+        FROM generate_series(${lo}::bigint, ${hi}::bigint) AS g) s
+      ORDER BY t, v`);
+    process.stdout.write(`\rgenerated ${fmt(hi + 1)} of ${fmt(count)} (${fmt(seconds(tg), 0)} s, load ${load()})`);
+  }
+  await client.query('ANALYZE indicators');
+  const stored = Number((await client.query('SELECT count(*) AS n FROM indicators')).rows[0].n);
+  const tableBytes = Number((await client.query(`SELECT pg_total_relation_size('indicators') AS b`)).rows[0].b);
+  await client.end();
+  const generateSeconds = seconds(tg);
+  console.log(`\n${fmt(stored)} indicators generated in ${fmt(generateSeconds, 1)} s; table with indexes ${mib(tableBytes)}; load ${load()}`);
+
+  // Start as `threatshare serve` does; time fork → first /healthz 200 from outside.
+  const t0 = process.hrtime.bigint();
+  const app = await startServer(['--mode=app', `--url=${url}`, '--start=background', `--stix-sync=${flags['stix-sync']}`]);
+  const port = app.ready.port;
+  const filterBuilt = new Promise<Extract<ServerMessage, { kind: 'filter' }>>((resolve) => {
+    const on = (m: ServerMessage) => {
+      if (m.kind === 'filter') {
+        app.child.off('message', on);
+        resolve(m);
+      }
+    };
+    app.child.on('message', on);
+  });
+  let healthSeconds = 0;
+  for (;;) {
+    const r = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null);
+    if (r?.status === 200) {
+      healthSeconds = seconds(t0);
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  console.log(`server: /healthz 200 ${fmt(healthSeconds, 2)} s after fork, RSS ${mib(app.ready.rss)}; load ${load()}`);
+  const headers = { authorization: `Bearer ${token}` };
+  const f = await filterBuilt;
+  console.log(`server: lookup filter built ${fmt(f.seconds, 1)} s after start, ${fmt(f.indexed)} members, ${mib(f.filterBytes)} (${fmt(f.filterBytes / Math.max(f.indexed, 1), 2)} bytes per indicator), RSS ${mib(f.rss)}, heap ${mib(f.heapUsed)}; load ${load()}`);
+
+  const rnd = prng(11);
+  const known = Array.from({ length: REQUEST_LIST }, () => valueOf(Math.floor(rnd() * count)).value);
+  const unknown = Array.from({ length: REQUEST_LIST }, (_, i) => (i % 2 ? `nx${Math.floor(rnd() * 1e9).toString(36)}${i}.com` : `${1 + Math.floor(rnd() * 9)}.${Math.floor(rnd() * 256)}.${Math.floor(rnd() * 256)}.${1 + Math.floor(rnd() * 254)}`));
+  const hit = await get(port, known[0], headers);
+  const miss = await get(port, unknown[0], headers);
+  if (hit.json.known !== true || miss.json.known !== false) throw new Error(`lookup sanity check failed: ${hit.text} / ${miss.text}`);
+
+  const mixes: { name: string; knownShare: number }[] = [
+    { name: 'realistic (1% known)', knownShare: 0.01 },
+    { name: '50/50', knownShare: 0.5 },
+  ];
+  const figures: { name: string; app: Figures; bare: Figures; rss: number }[] = [];
+  const bare = await startServer(['--mode=bare', `--body=${hit.text}`]);
+  for (const m of mixes) {
+    const paths: string[] = [];
+    for (let i = 0; i < REQUEST_LIST; i++) paths.push(`/api/v1/indicators/lookup?value=${encodeURIComponent(rnd() < m.knownShare ? known[i] : unknown[i])}`);
+    const a = await cannon(port, paths, headers, duration, `app ${m.name}`);
+    const rss = await rssOf(app.child);
+    const b = await cannon(bare.ready.port, paths, headers, duration, `bare ${m.name}`);
+    figures.push({ name: m.name, app: a, bare: b, rss });
+  }
+  await stopServer(bare.child);
+
+  const batchValues = Array.from({ length: BATCH }, (_, i) => (i % 2 ? known[i] : unknown[i]));
+  const batchSeconds: number[] = [];
+  let batchKnown = 0;
+  for (let i = 0; i < BATCH_REPEATS; i++) {
+    const t = process.hrtime.bigint();
+    const res = await fetch(`http://127.0.0.1:${port}/api/v1/indicators/lookup`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ values: batchValues }) });
+    const body = (await res.json()) as { known: number; results: unknown[] };
+    batchSeconds.push(seconds(t));
+    if (res.status !== 200 || body.results.length !== BATCH) throw new Error(`batch lookup answered ${res.status}`);
+    batchKnown = body.known;
+  }
+  const rssEnd = await rssOf(app.child);
+  await stopServer(app.child);
+
+  const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  console.log(`\n## results (${fmt(stored)} indicators on PostgreSQL; load average at end ${load()})`);
+  console.log(`  start-up   : /healthz 200 after ${fmt(healthSeconds, 2)} s (goal < 10 s: ${met(healthSeconds < 10)}); filter built after ${fmt(f.seconds, 1)} s (lookups ask the database until then)`);
+  for (const r of figures) {
+    const rate = r.app.rps / r.bare.rps;
+    const p99 = r.app.p99 / Math.max(r.bare.p99, 1);
+    console.log(`  GET ${r.name}: ${fmt(r.app.rps)} req/s p99 ${r.app.p99} ms vs bare ${fmt(r.bare.rps)} req/s p99 ${r.bare.p99} ms: rate ${fmt(rate, 3)} (goal >= 0.5: ${met(rate >= 0.5)}), p99 ${fmt(p99, 2)}x (goal <= 2: ${met(p99 <= 2)}); non-2xx ${r.app.non2xx}, errors ${r.app.errors}`);
+  }
+  const best = Math.min(...batchSeconds);
+  console.log(`  batch      : ${fmt(BATCH)} values in ${batchSeconds.map((s) => `${fmt(s * 1000)} ms`).join(', ')}; ${fmt(batchKnown)} known (goal < 1 s: ${met(best < 1)})`);
+  const rssMax = Math.max(f.rss, rssEnd, ...figures.map((x) => x.rss));
+  console.log(`  server RSS : ${mib(app.ready.rss)} at /healthz, ${mib(f.rss)} with the filter, ${figures.map((x) => `${mib(x.rss)} after ${x.name}`).join(', ')}, ${mib(rssEnd)} after the batches (goal < 1 GiB: ${met(rssMax < 2 ** 30)})`);
+}
+
+interface Figures {
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+async function get(port: number, value: string, headers: Record<string, string>) {
+  const res = await fetch(`http://127.0.0.1:${port}/api/v1/indicators/lookup?value=${encodeURIComponent(value)}`, { headers });
+  const text = await res.text();
+  return { status: res.status, text, json: JSON.parse(text) as { known?: boolean } };
+}
+
+async function cannon(port: number, paths: string[], headers: Record<string, string>, duration: number, label: string): Promise<Figures> {
+  const run = (secs: number) => {
+    let next = 0;
+    return autocannon({
+      url: `http://127.0.0.1:${port}`,
+      connections: CONNECTIONS,
+      duration: secs,
+      headers,
+      requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: paths[next++ % paths.length] }) }],
+    });
+  };
+  await run(WARMUP_SECONDS);
+  const r = await run(duration);
+  console.log(`[${label}] ${fmt(r.requests.average)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms; load ${load()}`);
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors };
+}
+
+async function startServer(args: string[]): Promise<{ child: ChildProcess; ready: Extract<ServerMessage, { kind: 'ready' }> }> {
+  // Node's own heap settings, as `npm start` has them.
+  const child = fork(path.join(import.meta.dirname, 'lookup-server.ts'), args, {
+    execArgv: [...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const ready = await new Promise<Extract<ServerMessage, { kind: 'ready' }>>((resolve, reject) => {
+    child.once('message', (m: ServerMessage) => (m.kind === 'ready' ? resolve(m) : reject(new Error('unexpected message'))));
+    child.once('exit', (code) => reject(new Error(`server exited with ${code} before it was ready`)));
+  });
+  return { child, ready };
+}
+
+function rssOf(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    const on = (m: ServerMessage) => {
+      if (m.kind === 'rss') {
+        child.off('message', on);
+        resolve(m.rss);
+      }
+    };
+    child.on('message', on);
+    child.send({ cmd: 'rss' });
+  });
+}
+
+function stopServer(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.send({ cmd: 'stop' });
+  });
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { makeOrg } from '../../test/helpers/factories.js';
+import { dbLabel, startHarness, type Harness } from '../../test/helpers/harness.js';
+
+describe(`security headers on every response (${dbLabel})`, () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness();
+  });
+  after(() => h.close());
+
+  function assertHardened(r: { headers: Record<string, unknown> }, what: string) {
+    const csp = String(r.headers['content-security-policy'] ?? '');
+    assert.match(csp, /default-src 'self'/, `${what}: CSP`);
+    assert.match(csp, /script-src 'self'(;|$)/, `${what}: only the server's own scripts`);
+    assert.match(csp, /frame-ancestors 'none'/, `${what}: no framing by CSP`);
+    assert.match(csp, /object-src 'none'/, `${what}: no plugins`);
+    assert.equal(r.headers['x-frame-options'], 'DENY', `${what}: no framing`);
+    assert.equal(r.headers['x-content-type-options'], 'nosniff', `${what}: no sniffing`);
+    assert.equal(r.headers['referrer-policy'], 'same-origin', `${what}: referrer`);
+    // Plain-http test server: no HSTS and no upgrade of requests (it would break every asset).
+    assert.equal(r.headers['strict-transport-security'], undefined, `${what}: HSTS only over https`);
+    assert.doesNotMatch(csp, /upgrade-insecure-requests/);
+  }
+
+  test('the API, its errors, /releases, /docs, /openapi.json and the console all carry them', async () => {
+    const org = await makeOrg(h.c, 'security_vendor');
+    const cases: [string, Record<string, string>, number][] = [
+      ['/api/v1/whoami', org.headers, 200],
+      ['/api/v1/whoami', {}, 401],
+      ['/api/v1/no-such-route', {}, 404],
+      ['/releases', {}, 200],
+      ['/releases.json', {}, 200],
+      ['/docs', {}, 200],
+      ['/docs/static/index.html', {}, 302],
+      ['/docs/static/swagger-initializer.js', {}, 200],
+      ['/openapi.json', {}, 200],
+      ['/', {}, 200],
+      ['/cases/123', {}, 200],
+      ['/healthz', {}, 200],
+    ];
+    for (const [url, headers, status] of cases) {
+      const r = await h.app.inject({ method: 'GET', url, headers });
+      assert.equal(r.statusCode, status, url);
+      assertHardened(r, url);
+    }
+  });
+
+  test('a page whose HTML would run an inline script is not allowed to by the policy', async () => {
+    const r = await h.app.inject({ method: 'GET', url: '/releases' });
+    assert.match(r.body, /<html/);
+    const csp = String(r.headers['content-security-policy']);
+    assert.doesNotMatch(csp, /script-src[^;]*'unsafe-inline'/);
+    assert.match(csp, /script-src-attr 'none'/);
+  });
+});

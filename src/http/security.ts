@@ -1,0 +1,83 @@
+/**
+ * Security headers on every response and per-role request rate limits (issue 13, items 1 and 6).
+ *
+ * Headers come from @fastify/helmet with one Content-Security-Policy that everything this server
+ * renders satisfies: the console (its own scripts only; React and ECharts set inline styles), the
+ * printable notices and `/releases` (self-contained pages with an inline <style> and a JSON data
+ * block, which is not script), and swagger-ui at `/docs` (its own scripts and styles). No page
+ * may be framed, and the API's JSON is never sniffed into something else.
+ *
+ * Rate limits come from @fastify/rate-limit, counted after authentication (so per credential, not
+ * per address: a whole ministry behind one NAT is many credentials) and before the body is read.
+ */
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { RateLimits } from '../config.js';
+import { Problem } from '../lib/problem.js';
+import { clientKey } from './failure-limiter.js';
+
+export const CONTENT_SECURITY_POLICY = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  scriptSrcAttr: ["'none'"],
+  styleSrc: ["'self'", "'unsafe-inline'"],
+  imgSrc: ["'self'", 'data:', 'blob:'],
+  fontSrc: ["'self'", 'data:'],
+  connectSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  frameAncestors: ["'none'"],
+  baseUri: ["'self'"],
+  formAction: ["'self'"],
+};
+
+export async function registerSecurityHeaders(app: FastifyInstance, opts: { https: boolean }): Promise<void> {
+  await app.register(fastifyHelmet, {
+    global: true,
+    contentSecurityPolicy: {
+      useDefaults: false,
+      // Upgrading requests on a plain-http deployment (development, loopback) would break every asset.
+      directives: opts.https ? { ...CONTENT_SECURITY_POLICY, upgradeInsecureRequests: [] } : CONTENT_SECURITY_POLICY,
+    },
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'same-origin' },
+    // Feeds, exports and keys are fetched by other platforms' servers, not embedded by browsers.
+    crossOriginResourcePolicy: { policy: 'same-origin' },
+    strictTransportSecurity: opts.https ? { maxAge: 31536000, includeSubDomains: true } : false,
+  });
+}
+
+/** The role-based limit of a request: the highest of its roles, or the anonymous one. */
+export function rateLimitOf(request: FastifyRequest, limits: RateLimits): number {
+  const p = request.principal;
+  if (!p) return limits.anonymous;
+  let max = 0;
+  for (const r of p.roles) max = Math.max(max, limits[r as keyof RateLimits] ?? 0);
+  return max || limits.anonymous;
+}
+
+/** Who a request is counted as: its token, its console user, or (anonymous) its client address. */
+export function rateLimitKey(request: FastifyRequest): string {
+  const p = request.principal;
+  if (p?.tokenId) return `token:${p.tokenId}`;
+  if (p?.userId) return `user:${p.userId}`;
+  return `client:${clientKey(request.ip)}`;
+}
+
+export async function registerRateLimits(app: FastifyInstance, limits: RateLimits | null): Promise<void> {
+  if (!limits) return;
+  await app.register(fastifyRateLimit, {
+    global: true,
+    // After the onRequest authentication hook, before the body is read.
+    hook: 'preParsing',
+    timeWindow: 60_000,
+    max: async (request) => rateLimitOf(request, limits),
+    keyGenerator: rateLimitKey,
+    // Load balancers poll the health check from one address.
+    allowList: (request) => request.url === '/healthz',
+    // Bounded memory: least recently seen keys go first.
+    cache: 20_000,
+    errorResponseBuilder: (_request, context) =>
+      new Problem('rate_limited', `Rate limit of ${context.max} requests per minute exceeded; retry in ${context.after}`, { extra: { retry_after: Math.max(1, Math.ceil(context.ttl / 1000)) } }),
+  });
+}

@@ -1,0 +1,80 @@
+/**
+ * TAXII stays complete after bulk imports larger than one conversion batch (issue 11 item 9):
+ * every row of one import shares its transaction's updated_at, so the STIX derivation must resume
+ * on the total order (updated_at, id), not on a time, or it re-reads the same batch for ever and
+ * nothing committed later reaches TAXII.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { makeOrg, type TestOrg } from '../../../test/helpers/factories.js';
+import { dbLabel, startHarness, type Harness } from '../../../test/helpers/harness.js';
+import type { StixObject } from '../stix/stix.types.js';
+
+const TAXII = 'application/taxii+json;version=2.1';
+const ROOT = '/taxii2/threatshare';
+/** More than one conversion batch (2,000 indicators per pass). */
+const IMPORTED = 2_600;
+
+describe(`TAXII after a bulk import larger than a conversion batch (${dbLabel})`, () => {
+  let h: Harness;
+  let vendor: TestOrg;
+  let reader: TestOrg;
+  let green: string;
+
+  before(async () => {
+    h = await startHarness();
+    vendor = await makeOrg(h.c, 'security_vendor', { province_code: '440000' });
+    reader = await makeOrg(h.c, 'internet_company', { province_code: '110000' });
+    const r = await get(reader, `${ROOT}/collections/`);
+    green = r.json().collections.find((c: { alias?: string }) => c.alias === 'tlp-green').id;
+  });
+  after(() => h.close());
+
+  function get(org: TestOrg, url: string) {
+    return h.app.inject({ method: 'GET', url, headers: { accept: TAXII, ...org.headers } });
+  }
+
+  async function readAll(url: string): Promise<StixObject[]> {
+    const objects: StixObject[] = [];
+    let next: string | undefined;
+    do {
+      const r = await get(reader, next ? `${url}&next=${encodeURIComponent(next)}` : url);
+      assert.equal(r.statusCode, 200, r.body);
+      const body = r.json();
+      objects.push(...(body.objects ?? []));
+      next = body.more ? body.next : undefined;
+    } while (next);
+    return objects;
+  }
+
+  test('serves every value of the import and a report made after it', async () => {
+    const stamp = Date.now();
+    const since = new Date(Date.now() - 1000).toISOString();
+    const principal = (await h.c.auth.authenticateToken(vendor.token))!;
+    const lines = Array.from({ length: IMPORTED }, (_, i) => `bulk-${i}-${stamp}.taxii-current.example.com`);
+    const { receipt } = await h.c.imports.importLines(principal, lines, { format: 'lines', category: 'malicious_resource', subtype: 'phishing_site', tlp: 'green' });
+    assert.equal(receipt.accepted, IMPORTED, JSON.stringify(receipt).slice(0, 500));
+
+    const later = `later-${stamp}.taxii-current.example.com`;
+    const r = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/reports',
+      headers: vendor.headers,
+      payload: { category: 'malicious_resource', subtype: 'phishing_site', title: 'after the import', discovered_at: new Date(Date.now() - 60_000).toISOString(), tlp: 'green', observables: [{ type: 'domain', value: later }] },
+    });
+    assert.equal(r.statusCode, 201, r.body);
+
+    // Each TAXII read converts at most one batch of what is stale, as a server's readers do;
+    // a few reads are more than enough for 2,601 indicators.
+    for (let i = 0; i < 5; i++) assert.equal((await get(reader, `${ROOT}/collections/${green}/objects/?limit=1&added_after=${since}`)).statusCode, 200);
+
+    const objects = await readAll(`${ROOT}/collections/${green}/objects/?match[type]=indicator&limit=1000&added_after=${since}`);
+    const patterns = new Set(objects.map((o) => String(o.pattern)));
+    const missing = lines.filter((v) => !patterns.has(`[domain-name:value = '${v}']`));
+    assert.deepEqual(missing.slice(0, 5), [], `${missing.length} of ${IMPORTED} imported values missing from TAXII`);
+    assert.ok(patterns.has(`[domain-name:value = '${later}']`), 'the report made after the import is in TAXII');
+
+    const state = await h.c.handle.db.selectFrom('stix_sync_state').selectAll().executeTakeFirstOrThrow();
+    assert.equal(state.indicators_cursor_at, null, 'the sweep reached the end');
+  });
+});
