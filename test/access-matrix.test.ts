@@ -373,8 +373,9 @@ describe(`the workflow rows of the access table: cases, notices, evidence, appea
     const beijingBlock = await scopes('123.112.0.0/16'); // ip2region: Beijing
     assert.equal(beijingBlock.status, 400, beijingBlock.raw);
     assert.match(beijingBlock.body.detail ?? beijingBlock.body.message ?? JSON.stringify(beijingBlock.body), /province 440000/);
-    const inRegistry = await scopes(block.cidr); // the noticed unit's registered block, in Guangdong
-    assert.equal(inRegistry.status, 200, inRegistry.raw);
+    const guangdong = await scopes(block.cidr); // ip2region: Guangdong
+    assert.equal(guangdong.status, 200, guangdong.raw);
+    assert.equal((await scopes('2001:db8::/48')).status, 400, 'IPv6 is the ministry\u2019s to declare');
     const move = await call('ca_guangdong', 'PATCH', `/api/v1/organizations/${o.outsider.id}`, { province_code: '110000' });
     assert.equal(move.status, 403, move.raw);
     const cac = await call('ca_guangdong', 'POST', '/api/v1/organizations', {
