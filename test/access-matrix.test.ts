@@ -12,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { ACCESS_TABLE, INDICATOR_ACCESS, indicatorRelations, relationsAllowFields, relationsAllowTlp, REPORTER_NAMED_TO, renderAccessTable, TLP_ORDER } from '../src/modules/access/access.table.js';
 import { isInOrganizationCollection } from '../src/modules/access/access.sql.js';
 import type { Principal } from '../src/modules/auth/principal.js';
+import { checkNoticeHtml, extractSignedNoticeFromHtml, type SignedDocument } from '../src/modules/notices/notice-document.js';
 import { makeOrg, type TestOrg } from './helpers/factories.js';
 import { dbLabel, startHarness, type Harness } from './helpers/harness.js';
 import { freshBlock } from './helpers/workflow.js';
@@ -311,6 +312,22 @@ describe(`the workflow rows of the access table: cases, notices, evidence, appea
     }
   });
 
+  test('the printable notice is checked against its signed JSON, not only the embedded document', async () => {
+    for (const lang of ['zh', 'en']) {
+      const page = await call('noticed', 'GET', `/api/v1/notices/${noticeId}/print?lang=${lang}`);
+      assert.equal(page.status, 200);
+      const html = page.raw;
+      const signed = extractSignedNoticeFromHtml(html) as SignedDocument;
+      assert.deepEqual(checkNoticeHtml(html, signed), { matches: true }, lang);
+      const recipientEdited = html.replace(/(<span class="id">\()[0-9a-f-]{36}(\)<\/span>)(?![\s\S]*<span class="id">\([0-9a-f-]{36}\))/, `$1${o.outsider.id}$2`);
+      const deadlineEdited = html.replace(/<strong>([^<]*)<\/strong>/g, (m, t) => (/\d{4}-\d{2}-\d{2}/.test(t) ? '<strong>2099-12-31 23:59:59</strong>' : m));
+      for (const edited of [recipientEdited, deadlineEdited]) {
+        assert.notEqual(edited, html);
+        assert.equal(checkNoticeHtml(edited, extractSignedNoticeFromHtml(edited) as SignedDocument).matches, false);
+      }
+    }
+  });
+
   test('result evidence: the uploader, the deciding regulator, the ministry and the case\u2019s institution', async () => {
     const up = await h.app.inject({ method: 'POST', url: '/api/v1/evidence?name=result.txt', headers: { ...o.noticed.headers, 'content-type': 'text/plain' }, payload: `null-routed ${tag}` });
     assert.equal(up.statusCode, 201, up.body);
@@ -356,16 +373,20 @@ describe(`the workflow rows of the access table: cases, notices, evidence, appea
     const beijingBlock = await scopes('123.112.0.0/16'); // ip2region: Beijing
     assert.equal(beijingBlock.status, 400, beijingBlock.raw);
     assert.match(beijingBlock.body.detail ?? beijingBlock.body.message ?? JSON.stringify(beijingBlock.body), /province 440000/);
-    const inRegistry = await scopes(block.cidr); // the noticed unit's registered block, in Guangdong
-    assert.equal(inRegistry.status, 200, inRegistry.raw);
+    const guangdong = await scopes(block.cidr); // ip2region: Guangdong
+    assert.equal(guangdong.status, 200, guangdong.raw);
+    assert.equal((await scopes('2001:db8::/48')).status, 400, 'IPv6 is the ministry\u2019s to declare');
     const move = await call('ca_guangdong', 'PATCH', `/api/v1/organizations/${o.outsider.id}`, { province_code: '110000' });
     assert.equal(move.status, 403, move.raw);
     const cac = await call('ca_guangdong', 'POST', '/api/v1/organizations', {
       kind: 'cyberspace_administration', name: `网信 ${tag}`, short_code: `cac-${tag}`, province_code: '440000', responsible_department: 'x', responsible_person: { name: 'x', phone: '+86 20 0000 0000', email: 'x@example.cn' },
     });
     assert.equal(cac.status, 403, cac.raw);
-    // The ministry declares what it likes within reason.
-    assert.equal((await call('ministry', 'PATCH', `/api/v1/organizations/${o.outsider.id}`, { scopes: [{ kind: 'cidr', value: '123.112.0.0/16' }] })).status, 200);
-    assert.equal((await call('ministry', 'PATCH', `/api/v1/organizations/${o.outsider.id}`, { scopes: [{ kind: 'cidr', value: '0.0.0.0/0' }] })).status, 400);
+    // The ministry declares what it likes within reason (for a Beijing unit: a Beijing block in a
+    // Guangdong unit's scope would make it part of Guangdong's registry for every later run).
+    const bjUnit = await makeOrg(h.c, 'internet_company', { province_code: '110000' });
+    const wide = '123.112.0.0/16';
+    assert.equal((await call('ministry', 'PATCH', `/api/v1/organizations/${bjUnit.id}`, { scopes: [{ kind: 'cidr', value: wide }] })).status, 200);
+    assert.equal((await call('ministry', 'PATCH', `/api/v1/organizations/${bjUnit.id}`, { scopes: [{ kind: 'cidr', value: '0.0.0.0/0' }] })).status, 400);
   });
 });

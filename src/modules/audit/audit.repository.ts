@@ -83,7 +83,7 @@ export const auditRepository = {
 
   /**
    * The log newest first, filtered, one keyset page (by seq). `province_code` keeps a provincial
-   * auditor to entries of its province and national ones. `reads: 'exclude'` leaves out the
+   * auditor to entries of its province. `reads: 'exclude'` leaves out the
    * `restricted.read` entries, which the caller counts with readSummary instead.
    */
   async list(db: Executor, f: AuditListFilter): Promise<StoredAuditEntry[]> {
@@ -140,7 +140,9 @@ function filtered<Q extends { where: (...a: any[]) => Q }>(q: Q, f: Omit<AuditLi
   if (f.action) q = f.action.endsWith('.') ? q.where('action', 'like', `${f.action.replace(/[\\%_]/g, (c) => `\\${c}`)}%`) : q.where('action', '=', f.action);
   if (f.since) q = q.where('at', '>=', f.since);
   if (f.until) q = q.where('at', '<', f.until);
-  if (f.province_code) q = q.where((eb: any) => eb.or([eb('province_code', 'is', null), eb('province_code', '=', f.province_code)]));
+  // canSeeAuditEntry (access module): a provincial auditor sees its province's entries, never
+  // province-less ones (issue 12 item 7).
+  if (f.province_code) q = q.where('province_code', '=', f.province_code);
   if (f.reads === 'exclude') q = q.where('action', '<>', 'restricted.read');
   if (f.reads === 'only') q = q.where('action', '=', 'restricted.read');
   return q;

@@ -84,9 +84,11 @@ describe(`audit log in the database (${dbLabel})`, () => {
     const listed = await get(ministry, `actor_org_id=${gd.id}&reads=only`);
     assert.ok(listed.entries.length >= 3 && listed.entries.every((e: { action: string }) => e.action === 'restricted.read'));
     assert.equal(listed.reads, null);
-    // A provincial auditor sees its own province and national entries only.
+    // A provincial auditor sees its own province's entries only, never province-less ones (docs/access.md).
     const bjView = await get(bj, `actor_org_id=${vendor.id}`);
-    assert.ok(bjView.entries.every((e: { province_code: string | null }) => e.province_code === null || e.province_code === '110000'));
+    assert.ok(bjView.entries.every((e: { province_code: string | null }) => e.province_code === '110000'));
+    const gdView = await get(gd, 'limit=200');
+    assert.ok(gdView.entries.length > 0 && gdView.entries.every((e: { province_code: string | null }) => e.province_code === '440000'), JSON.stringify(gdView.entries.map((e: { province_code: string | null }) => e.province_code)));
     // Paging by seq.
     const p1 = await get(ministry, 'limit=2');
     const p2 = await get(ministry, `limit=2&before_seq=${p1.next_before_seq}`);

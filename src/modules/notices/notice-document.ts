@@ -579,7 +579,6 @@ export function checkNoticeHtml(html: string, signed: SignedDocument): { matches
   if (!lang) return { matches: false, message: 'The page is not one the platform renders (no zh-CN or en language)' };
   const fpLabel = escapeHtml(L[lang].key_fingerprint);
   const fp = new RegExp(`<tr><th>${fpLabel.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}</th><td><span class="mono">([^<]*)</span></td></tr>`).exec(html)?.[1];
-  // The printed verify command names the keys URL the page was rendered with (or a keys.json placeholder).
   const keysArg = /<p class="mono wrap">threatshare notice verify notice\.html --keys ([^<]*)<\/p>/.exec(html)?.[1];
   const url = keysArg !== undefined && keysArg !== 'keys.json' ? keysArg : undefined;
   let again: string;

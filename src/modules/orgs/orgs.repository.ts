@@ -106,13 +106,6 @@ export const orgsRepository = {
       .execute();
   },
 
-  /** The CIDR scopes registered for a province's organizations (the province's own registry). */
-  async cidrScopesInProvince(db: Executor, provinceCode: string, exceptOrgId: string | null): Promise<string[]> {
-    let q = db.selectFrom('org_scopes as s').innerJoin('organizations as o', 'o.id', 's.org_id').select('s.value').where('s.kind', '=', 'cidr').where('o.province_code', '=', provinceCode);
-    if (exceptOrgId) q = q.where('o.id', '<>', exceptOrgId);
-    return (await q.execute()).map((r) => r.value);
-  },
-
   async replaceScopes(tx: Executor, orgId: string, scopes: { kind: string; value: string }[]): Promise<void> {
     await tx.deleteFrom('org_scopes').where('org_id', '=', orgId).execute();
     if (scopes.length) await tx.insertInto('org_scopes').values(scopes.map((s) => ({ org_id: orgId, ...s }))).execute();

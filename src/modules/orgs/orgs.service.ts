@@ -48,24 +48,20 @@ export class OrgsService {
   /**
    * Declared scopes decide who answers for a resource, and so who receives its TLP:AMBER
    * indicators: absurd ones are refused for everyone, and a provincial administration declares
-   * only its own province's resources — IPv4 blocks ip2region places in it, or blocks inside the
-   * province's own registry (issue 12 item 3).
+   * only its own province's resources — IPv4 blocks of at least /12 that ip2region places in it
+   * (issue 12 item 3). Larger blocks and IPv6 are the ministry's to declare.
    */
-  private async checkScopes(actor: Principal | null, orgId: string | null, scopes: { kind: string; value: string }[], rawIndex: (i: number) => number): Promise<void> {
-    let registry: string[] | null = null;
+  private checkScopes(actor: Principal | null, scopes: { kind: string; value: string }[]): void {
     for (let i = 0; i < scopes.length; i++) {
       const s = scopes[i];
-      const field = `/scopes/${rawIndex(i)}/value`;
+      const field = `/scopes/${i}/value`;
       const absurd = absurdScope(s.kind, s.value);
       if (absurd) throw validationFailed(field, absurd);
       if (!actor || actor.orgKind !== 'regulator_provincial' || s.kind !== 'cidr') continue;
       const province = actor.provinceCode ?? '';
-      registry ??= await orgsRepository.cidrScopesInProvince(this.db, province, orgId);
-      if (registry.some((r) => cidrContains(r, s.value))) continue;
       const [addr, bits] = ipaddr.parseCIDR(s.value);
-      const samples = sampleIpv4(s.value);
-      const placed = addr.kind() === 'ipv4' && bits >= MIN_PROVINCIAL_IPV4_BITS && this.enrichIp !== null && samples.every((ip) => this.enrichIp!(ip).province_code === province);
-      if (!placed) throw validationFailed(field, `${s.value} is not a resource of province ${province}: ip2region does not place it there and no registered scope of the province holds it`);
+      const placed = addr.kind() === 'ipv4' && bits >= MIN_PROVINCIAL_IPV4_BITS && this.enrichIp !== null && sampleIpv4(s.value).every((ip) => this.enrichIp!(ip).province_code === province);
+      if (!placed) throw validationFailed(field, `${s.value} is not a resource of province ${province}: ip2region does not place it there (IPv4 blocks of /${MIN_PROVINCIAL_IPV4_BITS} or smaller; the ministry declares the rest)`);
     }
   }
 
@@ -73,7 +69,7 @@ export class OrgsService {
     if (actor) assertCanCreateOrg(actor, input);
     checkProvince(input.kind, input.province_code);
     const scopes = normalizeScopes((input.scopes ?? []) as { kind: ScopeKind; value: string }[]);
-    await this.checkScopes(actor, null, scopes, (i) => i);
+    this.checkScopes(actor, scopes);
     const row: Omit<OrgRow, 'created_at' | 'updated_at' | 'version'> = {
       id,
       kind: input.kind,
@@ -175,7 +171,7 @@ export class OrgsService {
       throw forbidden('A provincial administration keeps its units in its own province');
     const { scopes: rawScopes, ...fields } = patch;
     const scopes = rawScopes ? normalizeScopes(rawScopes as { kind: ScopeKind; value: string }[]) : undefined;
-    if (scopes) await this.checkScopes(actor, id, scopes, (i) => i);
+    if (scopes) this.checkScopes(actor, scopes);
     await this.db.transaction().execute(async (tx) => {
       await orgsRepository.update(tx, id, fields as Partial<OrgRow>);
       if (scopes) await orgsRepository.replaceScopes(tx, id, scopes);
@@ -218,17 +214,5 @@ export class OrgsService {
   async directory(): Promise<{ orgs: OrgRow[]; scopes: { org_id: string; kind: string; value: string }[] }> {
     const [orgs, scopes] = await Promise.all([orgsRepository.all(this.db), orgsRepository.allScopes(this.db)]);
     return { orgs, scopes };
-  }
-}
-
-
-/** Whether CIDR `outer` holds CIDR `inner` (both normalized). */
-function cidrContains(outer: string, inner: string): boolean {
-  try {
-    const [oa, ob] = ipaddr.parseCIDR(outer);
-    const [ia, ib] = ipaddr.parseCIDR(inner);
-    return oa.kind() === ia.kind() && ib >= ob && (ia as ipaddr.IPv4).match(oa as ipaddr.IPv4, ob);
-  } catch {
-    return false;
   }
 }

@@ -11,7 +11,8 @@ const newOrg = (over: Record<string, unknown> = {}) => ({
   responsible_department: '安全部',
   responsible_person: { name: '王五', phone: '+86 20 0000 0000', email: 'sec@example.cn' },
   contacts: [{ name: '应急', phone: '+86 20 0000 0001' }],
-  scopes: [{ kind: 'cidr', value: '1.2.3.0/24' }, { kind: 'asn', value: 'as4134' }, { kind: 'domain_suffix', value: '.Example-Corp.CN' }],
+  // A Guangdong block (ip2region), so a Guangdong administration may declare it too (docs/access.md).
+  scopes: [{ kind: 'cidr', value: '125.88.1.0/24' }, { kind: 'asn', value: 'as4134' }, { kind: 'domain_suffix', value: '.Example-Corp.CN' }],
   ...over,
 });
 
@@ -37,7 +38,7 @@ describe(`organizations and access (${dbLabel})`, () => {
     const org = r.json();
     assert.equal(org.province_name, '广东省');
     assert.deepEqual(org.scopes, [
-      { kind: 'cidr', value: '1.2.3.0/24' },
+      { kind: 'cidr', value: '125.88.1.0/24' },
       { kind: 'asn', value: 'AS4134' },
       { kind: 'domain_suffix', value: 'example-corp.cn' },
     ]);
