@@ -21,7 +21,6 @@
  *
  *   npm run bench:lookup -- --db=postgres|pglite|both --count=1000000 --duration=20 [--stix-sync=no]
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -39,6 +38,7 @@ import { makeOrg } from '../test/helpers/factories.js';
 import { dbKinds, fmt, machineLine, mib, parseFlags, positiveInt, prng, recreatePostgresDb, seconds, tempPgliteDir, type DbKind } from './bench-common.js';
 import { buildCorpus, type CanonicalRow } from './corpus.js';
 import type { ServerMessage } from './lookup-server.js';
+import { lookupOnce, rssOf, startServer, stopServer } from './lookup-server-control.js';
 
 const CONNECTIONS = 64;
 const WARMUP_SECONDS = 3;
@@ -158,8 +158,8 @@ async function benchOne(
     const headers = { authorization: `Bearer ${token}` };
 
     // Sanity: a stored value is known, an unknown one is not; the known answer is the bare server's body.
-    const hit = await get(port, values.known[0], headers);
-    const miss = await get(port, values.unknown[0], headers);
+    const hit = await lookupOnce(port, values.known[0], headers);
+    const miss = await lookupOnce(port, values.unknown[0], headers);
     if (hit.json.known !== true || miss.json.known !== false) throw new Error(`lookup sanity check failed: ${hit.text} / ${miss.text}`);
 
     const paths = interleave(values.known, values.unknown).map((v) => `/api/v1/indicators/lookup?value=${encodeURIComponent(v)}`);
@@ -296,11 +296,6 @@ function interleave(a: string[], b: string[]): string[] {
   return out;
 }
 
-async function get(port: number, value: string, headers: Record<string, string>) {
-  const res = await fetch(`http://127.0.0.1:${port}/api/v1/indicators/lookup?value=${encodeURIComponent(value)}`, { headers });
-  const text = await res.text();
-  return { status: res.status, text, json: JSON.parse(text) as { known?: boolean } };
-}
 
 /** A warm-up, then the measured run; every connection walks the same request list. */
 async function cannon(port: number, paths: string[], headers: Record<string, string>, duration: number, label: string): Promise<CannonFigures> {
@@ -328,34 +323,8 @@ async function cannon(port: number, paths: string[], headers: Record<string, str
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors, total: r.requests.total };
 }
 
-async function startServer(args: string[]): Promise<{ child: ChildProcess; ready: Extract<ServerMessage, { kind: 'ready' }> }> {
-  const child = fork(path.join(import.meta.dirname, 'lookup-server.ts'), args, {
-    // The server runs with Node's own heap settings, as `npm start` does: the bench's own 8 GiB
-    // heap limit let V8 grow the server's heap lazily and put 200–300 MiB on its RSS under load.
-    // BENCH_SERVER_NODE_ARGS adds flags for profiling the server (e.g. "--cpu-prof --trace-gc").
-    execArgv: [...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const ready = await new Promise<Extract<ServerMessage, { kind: 'ready' }>>((resolve, reject) => {
-    child.once('message', (m: ServerMessage) => (m.kind === 'ready' ? resolve(m) : reject(new Error('unexpected message'))));
-    child.once('exit', (code) => reject(new Error(`server exited with ${code} before it was ready`)));
-  });
-  return { child, ready };
-}
 
-function rssOf(child: ChildProcess): Promise<number> {
-  return new Promise((resolve) => {
-    child.once('message', (m: ServerMessage) => resolve(m.rss));
-    child.send({ cmd: 'rss' });
-  });
-}
 
-function stopServer(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.send({ cmd: 'stop' });
-  });
-}
 
 main().catch((err) => {
   console.error(err);

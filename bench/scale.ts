@@ -21,7 +21,6 @@
  * Not measured here yet (see docs/benchmarks.md): intake ratio to COPY into a table already
  * holding 10 M, commit-to-TAXII time of a 1 M import, RPZ export of all domains.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,6 +32,7 @@ import { openDatabase } from '../src/db/database.js';
 import { makeOrg } from '../test/helpers/factories.js';
 import { fmt, machineLine, mib, parseFlags, PG_ADMIN_URL, positiveInt, postgresSettings, prng, seconds } from './bench-common.js';
 import type { ServerMessage } from './lookup-server.js';
+import { lookupOnce, rssOf, startServer, stopServer } from './lookup-server-control.js';
 
 const SCALE_DB = 'threatshare_scale';
 const CONNECTIONS = 64;
@@ -127,8 +127,8 @@ async function main() {
   const rnd = prng(11);
   const known = Array.from({ length: REQUEST_LIST }, () => valueOf(Math.floor(rnd() * count)).value);
   const unknown = Array.from({ length: REQUEST_LIST }, (_, i) => (i % 2 ? `nx${Math.floor(rnd() * 1e9).toString(36)}${i}.com` : `${1 + Math.floor(rnd() * 9)}.${Math.floor(rnd() * 256)}.${Math.floor(rnd() * 256)}.${1 + Math.floor(rnd() * 254)}`));
-  const hit = await get(port, known[0], headers);
-  const miss = await get(port, unknown[0], headers);
+  const hit = await lookupOnce(port, known[0], headers);
+  const miss = await lookupOnce(port, unknown[0], headers);
   if (hit.json.known !== true || miss.json.known !== false) throw new Error(`lookup sanity check failed: ${hit.text} / ${miss.text}`);
 
   const mixes: { name: string; knownShare: number }[] = [
@@ -183,11 +183,6 @@ interface Figures {
   errors: number;
 }
 
-async function get(port: number, value: string, headers: Record<string, string>) {
-  const res = await fetch(`http://127.0.0.1:${port}/api/v1/indicators/lookup?value=${encodeURIComponent(value)}`, { headers });
-  const text = await res.text();
-  return { status: res.status, text, json: JSON.parse(text) as { known?: boolean } };
-}
 
 async function cannon(port: number, paths: string[], headers: Record<string, string>, duration: number, label: string): Promise<Figures> {
   const run = (secs: number) => {
@@ -206,38 +201,8 @@ async function cannon(port: number, paths: string[], headers: Record<string, str
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors };
 }
 
-async function startServer(args: string[]): Promise<{ child: ChildProcess; ready: Extract<ServerMessage, { kind: 'ready' }> }> {
-  // Node's own heap settings, as `npm start` has them.
-  const child = fork(path.join(import.meta.dirname, 'lookup-server.ts'), args, {
-    execArgv: [...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const ready = await new Promise<Extract<ServerMessage, { kind: 'ready' }>>((resolve, reject) => {
-    child.once('message', (m: ServerMessage) => (m.kind === 'ready' ? resolve(m) : reject(new Error('unexpected message'))));
-    child.once('exit', (code) => reject(new Error(`server exited with ${code} before it was ready`)));
-  });
-  return { child, ready };
-}
 
-function rssOf(child: ChildProcess): Promise<number> {
-  return new Promise((resolve) => {
-    const on = (m: ServerMessage) => {
-      if (m.kind === 'rss') {
-        child.off('message', on);
-        resolve(m.rss);
-      }
-    };
-    child.on('message', on);
-    child.send({ cmd: 'rss' });
-  });
-}
 
-function stopServer(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.send({ cmd: 'stop' });
-  });
-}
 
 main().catch((err) => {
   console.error(err);

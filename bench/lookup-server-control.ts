@@ -1,0 +1,50 @@
+/**
+ * Drives the forked lookup server (lookup-server.ts) of the lookup benchmarks: start it with
+ * Node's own heap settings, as `npm start` runs it, ask its RSS, one lookup, stop it.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import type { ServerMessage } from './lookup-server.js';
+
+export async function startServer(args: string[]): Promise<{ child: ChildProcess; ready: Extract<ServerMessage, { kind: 'ready' }> }> {
+  const child = fork(path.join(import.meta.dirname, 'lookup-server.ts'), args, {
+    // The bench's own 8 GiB heap limit would let V8 grow the server's heap lazily and put
+    // 200–300 MiB on its RSS under load. BENCH_SERVER_NODE_ARGS adds flags for profiling the
+    // server (e.g. "--cpu-prof --trace-gc").
+    execArgv: [...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const ready = await new Promise<Extract<ServerMessage, { kind: 'ready' }>>((resolve, reject) => {
+    child.once('message', (m: ServerMessage) => (m.kind === 'ready' ? resolve(m) : reject(new Error('unexpected message'))));
+    child.once('exit', (code) => reject(new Error(`server exited with ${code} before it was ready`)));
+  });
+  return { child, ready };
+}
+
+/** The server's resident set, asked over IPC (other messages in between are left to their listeners). */
+export function rssOf(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    const on = (m: ServerMessage) => {
+      if (m.kind === 'rss') {
+        child.off('message', on);
+        resolve(m.rss);
+      }
+    };
+    child.on('message', on);
+    child.send({ cmd: 'rss' });
+  });
+}
+
+export function stopServer(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.send({ cmd: 'stop' });
+  });
+}
+
+/** One lookup over HTTP, for checking the server's answers before the load. */
+export async function lookupOnce(port: number, value: string, headers: Record<string, string>) {
+  const res = await fetch(`http://127.0.0.1:${port}/api/v1/indicators/lookup?value=${encodeURIComponent(value)}`, { headers });
+  const text = await res.text();
+  return { status: res.status, text, json: JSON.parse(text) as { known?: boolean } };
+}
