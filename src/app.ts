@@ -4,6 +4,7 @@
  */
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
+import { describeResponses, docsUiOptions } from './http/docs.js';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Container } from './container.js';
 import { registerAuthentication, type ExtraAuthenticator } from './http/authenticate.js';
@@ -53,7 +54,7 @@ export async function buildApp(c: Container, options: AppOptions = {}): Promise<
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith('/docs')) route.config = { ...(route.config as object), public: true };
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+  await app.register(fastifySwaggerUi, docsUiOptions);
 
   // The console's session cookie is one more way in (with CSRF checks); its routes come first so
   // their onSend hook covers every route.
@@ -68,7 +69,7 @@ export async function buildApp(c: Container, options: AppOptions = {}): Promise<
       return reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'starting', database: c.handle.kind, indicators: c.indicators.index.size });
     },
   });
-  app.get('/openapi.json', { config: { public: true }, schema: { hide: true } as object, handler: async () => app.swagger() });
+  app.get('/openapi.json', { config: { public: true }, schema: { hide: true } as object, handler: async () => describeResponses(structuredClone(app.swagger())) });
 
   orgsRoutes(app, c.orgs);
   authRoutes(app, c.auth);
