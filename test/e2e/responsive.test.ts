@@ -148,6 +148,37 @@ describe('the console on a laptop and a phone', { skip: chromiumMissing }, () =>
     await context.close();
   });
 
+  test('an administrator creates an API token and a subscription, and reads the delivery log', async () => {
+    const { context, page } = await newPage(h, 'zh-CN', PHONE);
+    await signIn(page, 'miit-admin');
+    await page.goto('/admin');
+    await page.waitForSelector('[data-testid=tokens] tbody tr');
+    await page.fill('#tk-name', '省级平台对接');
+    await page.locator('[data-testid=token-form] input[type=checkbox][value=analyst]').check();
+    await page.click('[data-testid=token-form] button[type=submit]');
+    await page.waitForSelector('[data-testid=token-secret] code');
+    const secret = await page.locator('[data-testid=token-secret] code').innerText();
+    // The new token works against the API.
+    const who = await page.request.get('/api/v1/whoami', { headers: { Authorization: `Bearer ${secret}` } });
+    assert.equal(who.status(), 200);
+    assert.match(await page.locator('[data-testid=tokens]').innerText(), /省级平台对接/);
+    await page.click('text=订阅 >> nth=-1');
+    await page.waitForSelector('[data-testid=subscriptions] tbody tr');
+    await page.locator('[data-testid=subscriptions] button.link', { hasText: '投递记录' }).first().click();
+    await page.waitForSelector('[data-testid=deliveries]');
+    assert.match(await page.locator('[data-testid=feeds]').innerText(), /rndc reload|nft -f/);
+    await assertClean(page, 'administration on a phone');
+    await screenshot(page, 'admin-phone');
+    await context.close();
+    // A unit's handler (not an administrator) still finds its feeds and the command to load them.
+    const unit = await newPage(h, 'zh-CN', DESKTOP);
+    await signIn(unit.page, 'cloudlet-handler');
+    await unit.page.goto('/admin');
+    await unit.page.waitForSelector('[data-testid=feeds]');
+    await assertClean(unit.page, 'a unit handler on the administration page');
+    await unit.context.close();
+  });
+
   test('a refused observable is explained in Chinese and its field marked; the draft survives a reload', async () => {
     const { context, page } = await newPage(h, 'zh-CN', PHONE);
     await signIn(page, 'greatwall-reporter');
