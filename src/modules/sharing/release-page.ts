@@ -16,7 +16,8 @@ export function escapeXml(s: string): string {
 }
 
 /** "2026-12-02 08:01" in Beijing time (UTC+8, no daylight saving), as on every signed document. */
-export function beijingTime(iso: string): string {
+export function beijingTime(iso: string | null): string {
+  if (!iso) return '—';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
   return new Date(d.getTime() + 8 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ');
