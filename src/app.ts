@@ -4,6 +4,7 @@
  */
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
+import { describeResponses, docsUiOptions } from './http/docs.js';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Container } from './container.js';
 import { registerAuthentication, type ExtraAuthenticator } from './http/authenticate.js';
@@ -66,7 +67,7 @@ export async function buildApp(c: Container, options: AppOptions = {}): Promise<
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith('/docs')) route.config = { ...(route.config as object), public: true };
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+  await app.register(fastifySwaggerUi, docsUiOptions);
 
   // The console's session cookie is one more way in (with CSRF checks); its routes come first so
   // their onSend hook covers every route.
@@ -82,7 +83,7 @@ export async function buildApp(c: Container, options: AppOptions = {}): Promise<
       return reply.code(200).send({ status: 'ok', database: c.handle.kind, lookup_filter: filter, indicators: c.indicators.index.size });
     },
   });
-  app.get('/openapi.json', { config: { public: true }, schema: { hide: true } as object, handler: async () => app.swagger() });
+  app.get('/openapi.json', { config: { public: true }, schema: { hide: true } as object, handler: async () => describeResponses(structuredClone(app.swagger())) });
 
   orgsRoutes(app, c.orgs);
   authRoutes(app, c.auth);

@@ -148,6 +148,70 @@ describe('the console on a laptop and a phone', { skip: chromiumMissing }, () =>
     await context.close();
   });
 
+  test('an administrator creates an API token and a subscription, and reads the delivery log', async () => {
+    const { context, page } = await newPage(h, 'zh-CN', PHONE);
+    await signIn(page, 'miit-admin');
+    await page.goto('/admin');
+    await page.waitForSelector('[data-testid=tokens] tbody tr');
+    await page.fill('#tk-name', '省级平台对接');
+    await page.locator('[data-testid=token-form] input[type=checkbox][value=analyst]').check();
+    await page.click('[data-testid=token-form] button[type=submit]');
+    await page.waitForSelector('[data-testid=token-secret] code');
+    const secret = await page.locator('[data-testid=token-secret] code').innerText();
+    // The new token works against the API.
+    const who = await page.request.get('/api/v1/whoami', { headers: { Authorization: `Bearer ${secret}` } });
+    assert.equal(who.status(), 200);
+    assert.match(await page.locator('[data-testid=tokens]').innerText(), /省级平台对接/);
+    await page.click('text=订阅 >> nth=-1');
+    await page.waitForSelector('[data-testid=subscriptions] tbody tr');
+    await page.locator('[data-testid=subscriptions] button.link', { hasText: '投递记录' }).first().click();
+    await page.waitForSelector('[data-testid=deliveries]');
+    assert.match(await page.locator('[data-testid=feeds]').innerText(), /rndc reload|nft -f/);
+    await assertClean(page, 'administration on a phone');
+    await screenshot(page, 'admin-phone');
+    await context.close();
+    // A unit's handler (not an administrator) still finds its feeds and the command to load them.
+    const unit = await newPage(h, 'zh-CN', DESKTOP);
+    await signIn(unit.page, 'cloudlet-handler');
+    await unit.page.goto('/admin');
+    await unit.page.waitForSelector('[data-testid=feeds]');
+    await assertClean(unit.page, 'a unit handler on the administration page');
+    await unit.context.close();
+  });
+
+  test('a bulletin goes to a named organization, its indicators picked by value', async () => {
+    const { context, page } = await newPage(h, 'zh-CN', DESKTOP);
+    // The ministry (a provincial administration addresses units of its own province only).
+    await signIn(page, 'miit-officer');
+    await page.goto('/bulletins');
+    await page.click('text=发送通报');
+    await page.fill('#b-title', '致云朵示范云计算的专项通报');
+    await page.fill('#b-body', '请核查附列地址。');
+    // No kind of unit, one named organization.
+    for (const box of await page.locator('fieldset.radio-row input[type=checkbox]').all()) if (await box.isChecked()) await box.uncheck();
+    await page.fill('[data-testid=b-orgs-search]', '云朵');
+    await page.click('.pick-list button:has-text("云朵")');
+    await page.fill('[data-testid=b-ind-search]', '108.10.3');
+    await page.click('.pick-list button:has-text("113.108.10.31")');
+    await page.click('.action-card button[type=submit]');
+    await page.waitForSelector('table.data button.link:has-text("致云朵示范云计算的专项通报")');
+    const row = (await h.c.handle.db
+      .selectFrom('bulletins' as any)
+      .select(['id'] as any)
+      .where('title' as any, '=', '致云朵示范云计算的专项通报')
+      .executeTakeFirst()) as unknown as { id: string } | undefined;
+    assert.ok(row, 'the bulletin was stored');
+    await context.close();
+    // The named organization reads it.
+    const cloud = await newPage(h, 'zh-CN', PHONE);
+    await signIn(cloud.page, 'cloudlet-handler');
+    await cloud.page.goto('/bulletins');
+    await cloud.page.click('table.data button.link:has-text("致云朵示范云计算的专项通报")');
+    await cloud.page.waitForSelector('text=113.108.10.31');
+    await assertClean(cloud.page, 'a bulletin on a phone');
+    await cloud.context.close();
+  });
+
   test('a refused observable is explained in Chinese and its field marked; the draft survives a reload', async () => {
     const { context, page } = await newPage(h, 'zh-CN', PHONE);
     await signIn(page, 'greatwall-reporter');

@@ -9,6 +9,7 @@ import { Loading } from './components/ui';
 import { SessionProvider, useSession } from './lib/session';
 import { AppealsPage } from './pages/Appeals';
 import { AuditPage } from './pages/Audit';
+import { AdminPage } from './pages/Admin';
 import { BulletinsPage } from './pages/Bulletins';
 import { CaseDetailPage } from './pages/CaseDetail';
 import { CasesPage } from './pages/Cases';
@@ -55,6 +56,7 @@ function App() {
         <Route path="bulletins" element={<BulletinsPage />} />
         <Route path="organizations" element={<OrganizationsPage />} />
         <Route path="organizations/:id" element={<OrganizationDetailPage />} />
+        <Route path="admin" element={<AdminPage />} />
         <Route path="audit" element={<AuditPage />} />
         <Route path="audit/:type/:id" element={<AuditPage />} />
         <Route path="*" element={<NotFoundPage />} />

@@ -90,7 +90,7 @@ export const reportsRepository = {
 
   async list(
     db: Executor,
-    f: { org_id?: string; province_code?: string; category?: string; self_handled?: boolean; sort: ReportSort; order: 'asc' | 'desc'; after?: { key: string; id: string }; limit: number },
+    f: { org_id?: string; province_code?: string; category?: string; self_handled?: boolean; words?: string[]; sort: ReportSort; order: 'asc' | 'desc'; after?: { key: string; id: string }; limit: number },
   ): Promise<Array<ReportRow & { sort_key: string }>> {
     const by = REPORT_SORT_KEYS[f.sort];
     let q = db.selectFrom('reports').selectAll().select(sql<string>`${by.text ?? by.expr}::text`.as('sort_key'));
@@ -98,6 +98,11 @@ export const reportsRepository = {
     if (f.province_code) q = q.where('province_code', '=', f.province_code);
     if (f.category) q = q.where('category', '=', f.category);
     if (f.self_handled !== undefined) q = q.where('self_handled', '=', f.self_handled);
+    // Each word in the title or the description, any case, any part (trigram indexes, 0013).
+    for (const w of f.words ?? []) {
+      const like = `%${w.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      q = q.where((eb) => eb.or([eb('title', 'ilike', like), eb('description', 'ilike', like)]));
+    }
     if (f.after) {
       const op = sql.raw(f.order === 'asc' ? '>' : '<');
       q = q.where(sql<boolean>`(${by.expr}, id) ${op} (${f.after.key}::${sql.raw(by.type)}, ${f.after.id}::uuid)`);

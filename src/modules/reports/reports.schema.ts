@@ -109,6 +109,7 @@ export const ReportListQuery = Type.Object(
     province_code: Type.Optional(Type.String({ pattern: '^[0-9]{6}$' })),
     org_id: Type.Optional(Type.String({ format: 'uuid' })),
     self_handled: Type.Optional(Type.Boolean()),
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Words in the title or description, any case, any part of a word (all must occur)' })),
     sort: Type.Optional(Type.Enum(['received_at', 'category', 'province_code'], { default: 'received_at', description: 'Sort key; ties are broken by id. Reports without a province sort as the empty code' })),
     order: Type.Optional(Type.Enum(['asc', 'desc'], { default: 'desc' })),
     before: Type.Optional(Type.String({ description: 'Keyset cursor from the previous page (`next`); only valid with the same sort and order' })),

@@ -213,7 +213,7 @@ export class ReportsService {
     const limit = q.limit ?? 50;
     const sort = q.sort ?? 'received_at';
     const order = q.order ?? 'desc';
-    const f: Parameters<typeof reportsRepository.list>[1] = { category: q.category, self_handled: q.self_handled, sort, order, limit };
+    const f: Parameters<typeof reportsRepository.list>[1] = { category: q.category, self_handled: q.self_handled, words: q.q ? q.q.split(/\s+/).filter(Boolean).slice(0, 8) : undefined, sort, order, limit };
     if (actor.orgKind === 'regulator_national' || actor.orgKind === 'professional_institution') {
       f.province_code = q.province_code;
       f.org_id = q.org_id;

@@ -51,6 +51,22 @@ describe(`reports over HTTP (${dbLabel})`, () => {
     assert.equal(stored.observable_count, 2);
   });
 
+  test('searches reports by words in the title or description, any case, any part of a word', async () => {
+    const tag = `Zq${Date.now().toString(36)}`;
+    const r1 = await post(unit, report({ title: `Phishing ${tag} bank portal`, description: 'Login page cloned' }));
+    const r2 = await post(unit, report({ title: `Botnet ${tag}`, description: 'beacons to the PORTAL host' }));
+    assert.equal(r1.statusCode, 201, r1.body);
+    assert.equal(r2.statusCode, 201, r2.body);
+    const ids = async (q: string, who = ministry) =>
+      ((await h.app.inject({ method: 'GET', url: `/api/v1/reports?q=${encodeURIComponent(q)}`, headers: who.headers })).json().items as { id: string }[]).map((x) => x.id).sort();
+    assert.deepEqual(await ids(tag.toLowerCase()), [r1.json().id, r2.json().id].sort());
+    assert.deepEqual(await ids(`${tag.toUpperCase()} ortal`), [r1.json().id, r2.json().id].sort());
+    assert.deepEqual(await ids(`${tag} cloned`), [r1.json().id]);
+    assert.deepEqual(await ids(`${tag} nothing-like-this`), []);
+    // Search stays inside the jurisdiction: Beijing does not find Guangdong's reports.
+    assert.deepEqual(await ids(tag, bj), []);
+  });
+
   test('a retry with the same Idempotency-Key returns the first receipt and stores nothing twice', async () => {
     const key = `retry-${Date.now()}`;
     const payload = report({ observables: [{ type: 'url', value: `http://dl.natgo.cn/${Date.now()}/x.sh` }] });

@@ -61,6 +61,11 @@ describe(`public releases (${dbLabel})`, () => {
     assert.ok(page.body.includes('摘要 &lt;b&gt;') && !page.body.includes('摘要 <b>'), 'escaped');
     assert.ok(page.body.includes(`public-${tag}.com`));
     assert.ok(page.body.includes('橙色预警'));
+    // Times in Beijing time, labelled, never a raw ISO stamp; the page is styled.
+    const bj = new Date(new Date(published.json().published_at).getTime() + 8 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ');
+    assert.ok(page.body.includes(`${bj} 北京时间`), 'published time in Beijing time');
+    assert.ok(!page.body.includes(`>${published.json().published_at}<`));
+    assert.match(page.body, /<style>[^<]*article \{/);
     const en = await h.app.inject({ method: 'GET', url: '/releases?lang=en' });
     assert.ok(en.body.includes(`Phishing warning ${tag}`) && en.body.includes('Orange warning'));
     const atom = await h.app.inject({ method: 'GET', url: '/releases.atom' });

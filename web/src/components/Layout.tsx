@@ -48,6 +48,7 @@ export function Layout() {
     { to: '/bulletins', label: t('nav.bulletins'), show: true },
     { to: '/organizations', label: t('nav.organizations'), show: true },
     { to: '/audit', label: t('nav.audit'), show: can.audit(me) },
+    { to: '/admin', label: t('nav.admin'), show: true },
   ];
 
   return (
@@ -100,7 +101,7 @@ export function Layout() {
             ))}
         </ul>
         <div className="sidebar-foot">
-          <a href="/docs" target="_blank" rel="noreferrer">
+          <a href="/docs" data-testid="api-docs-link">
             {t('nav.apiDocs')}
           </a>
           <div className="muted">{t('time.policy')}</div>

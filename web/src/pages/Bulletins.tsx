@@ -7,9 +7,9 @@ import { useTranslation } from 'react-i18next';
 import { Badge, Card, Definition, Empty, ErrorBox, Field, Loading, PageHeader, useEnum } from '../components/ui';
 import { OrgName } from '../components/OrgName';
 import { api } from '../lib/api';
-import { ORG_KINDS, TLP } from '../lib/domain';
+import { ORG_KINDS, TLP, type Indicator, type Organization } from '../lib/domain';
 import { formatTime, shown } from '../lib/format';
-import { useApi } from '../lib/hooks';
+import { useApi, useDebounced, useLabels } from '../lib/hooks';
 import { can, useMe } from '../lib/session';
 
 interface BulletinSummary {
@@ -162,15 +162,56 @@ function BulletinView({ id }: { id: string }) {
   );
 }
 
+/**
+ * Choose records by what they are called, not by id: type part of a name or value, pick from the
+ * matches; the picked ones are chips that can be removed.
+ */
+function Picker({ id, label, hint, picked, onChange, search }: { id: string; label: string; hint?: string; picked: { id: string; label: string }[]; onChange: (v: { id: string; label: string }[]) => void; search: (q: string) => Promise<{ id: string; label: string }[]> }) {
+  const { t } = useTranslation();
+  const [q, setQ] = useState('');
+  const dq = useDebounced(q.trim());
+  const found = useApi(dq.length >= 2 ? () => search(dq) : null, [dq]);
+  return (
+    <Field label={label} htmlFor={id} hint={hint}>
+      <div className="chips">
+        {picked.map((p) => (
+          <span key={p.id} className="badge chip">
+            {p.label}{' '}
+            <button type="button" className="link" aria-label={t('common.remove')} onClick={() => onChange(picked.filter((x) => x.id !== p.id))}>
+              ✕
+            </button>
+          </span>
+        ))}
+      </div>
+      <input id={id} value={q} onChange={(e) => setQ(e.target.value)} placeholder={t('bulletins.pickPlaceholder')} data-testid={`${id}-search`} />
+      {found.data && found.data.length > 0 && (
+        <ul className="pick-list">
+          {found.data
+            .filter((f) => !picked.some((p) => p.id === f.id))
+            .map((f) => (
+              <li key={f.id}>
+                <button type="button" className="link" onClick={() => (onChange([...picked, f]), setQ(''))}>
+                  + {f.label}
+                </button>
+              </li>
+            ))}
+        </ul>
+      )}
+    </Field>
+  );
+}
+
 function BulletinForm({ onDone, onCancel }: { onDone: () => void; onCancel: () => void }) {
   const { t } = useTranslation();
   const en = useEnum();
+  const labels = useLabels();
   const [title, setTitle] = useState('');
   const [body, setBody] = useState('');
   const [tlp, setTlp] = useState('amber');
   const [colour, setColour] = useState('');
   const [kinds, setKinds] = useState<string[]>(['telecom_operator']);
-  const [indicatorIds, setIndicatorIds] = useState('');
+  const [orgs, setOrgs] = useState<{ id: string; label: string }[]>([]);
+  const [indicators, setIndicators] = useState<{ id: string; label: string }[]>([]);
   const [error, setError] = useState<unknown>(null);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -181,8 +222,8 @@ function BulletinForm({ onDone, onCancel }: { onDone: () => void; onCancel: () =
         body,
         tlp,
         ...(colour ? { warning_colour: colour } : {}),
-        indicator_ids: indicatorIds.split(/[\s,]+/).filter((x) => /^\d+$/.test(x)),
-        recipients: { org_kinds: kinds },
+        indicator_ids: indicators.map((i) => i.id),
+        recipients: { ...(kinds.length ? { org_kinds: kinds } : {}), ...(orgs.length ? { org_ids: orgs.map((o) => o.id) } : {}) },
       });
       onDone();
     } catch (err) {
@@ -227,9 +268,21 @@ function BulletinForm({ onDone, onCancel }: { onDone: () => void; onCancel: () =
             </label>
           ))}
         </fieldset>
-        <Field label={t('bulletins.indicatorIds')} htmlFor="b-ind" hint={t('bulletins.indicatorIdsHint')}>
-          <input id="b-ind" className="mono" value={indicatorIds} onChange={(e) => setIndicatorIds(e.target.value)} />
-        </Field>
+        <Picker
+          id="b-orgs"
+          label={t('bulletins.namedOrgs')}
+          picked={orgs}
+          onChange={setOrgs}
+          search={async (q) => (await api.get<{ items: Organization[] }>('/api/v1/organizations', { q, limit: 10 })).items.map((o) => ({ id: o.id, label: labels.orgName(o) }))}
+        />
+        <Picker
+          id="b-ind"
+          label={t('bulletins.indicators')}
+          hint={t('bulletins.indicatorsHint')}
+          picked={indicators}
+          onChange={setIndicators}
+          search={async (q) => (await api.get<{ items: Indicator[] }>('/api/v1/indicators', { q, limit: 10 })).items.map((i) => ({ id: String(i.id), label: `${en('observableType', i.type)}: ${i.value}` }))}
+        />
         <ErrorBox error={error} />
         <div className="form-actions">
           <button type="submit">{t('bulletins.send')}</button>

@@ -9,7 +9,7 @@ import { api } from '../lib/api';
 import type { Report } from '../lib/domain';
 import { formatTime, shown } from '../lib/format';
 import { EvidenceLink } from '../components/EvidenceLink';
-import { useApi, useCursorPages, useLabels, cursorPaging } from '../lib/hooks';
+import { useApi, useCursorPages, useDebounced, useLabels, cursorPaging } from '../lib/hooks';
 import { can, useMe } from '../lib/session';
 import { CategorySelect, ProvinceSelect } from './filters';
 
@@ -19,6 +19,8 @@ export function ReportsPage() {
   const labels = useLabels();
   const [category, setCategory] = useState('');
   const [province, setProvince] = useState('');
+  const [q, setQ] = useState('');
+  const dq = useDebounced(q.trim());
   const [sort, setSort] = useState<Sort>({ key: 'received_at', dir: 'desc' });
   const pages = useCursorPages<string>();
   const res = useApi(
@@ -26,12 +28,13 @@ export function ReportsPage() {
       api.get<{ items: Report[]; next: string | null }>('/api/v1/reports', {
         category,
         province_code: province,
+        q: dq,
         sort: sort.key,
         order: sort.dir,
         before: pages.cursor,
         limit: 25,
       }),
-    [category, province, sort.key, sort.dir, pages.cursor],
+    [category, province, dq, sort.key, sort.dir, pages.cursor],
   );
   const rows = res.data?.items ?? [];
   return (
@@ -54,6 +57,10 @@ export function ReportsPage() {
         {t('reports.subtitle')}
       </PageHeader>
       <div className="filters">
+        <label className="filter grow" htmlFor="r-q">
+          <span>{t('reports.search')}</span>
+          <input id="r-q" type="search" value={q} onChange={(e) => (setQ(e.target.value), pages.reset())} placeholder={t('reports.searchPlaceholder')} data-testid="report-search" />
+        </label>
         <CategorySelect value={category} onChange={(v) => (setCategory(v), pages.reset())} />
         {me.org_kind !== 'regulator_provincial' && <ProvinceSelect value={province} onChange={(v) => (setProvince(v), pages.reset())} />}
       </div>
