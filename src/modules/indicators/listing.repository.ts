@@ -15,18 +15,32 @@ export function blockingCondition(alias = 'i'): RawBuilder<boolean> {
     AND (${a}.valid_until IS NULL OR ${a}.valid_until > now()))`;
 }
 
-/** The case states of one value's cases, through its reports' sightings. */
-const caseOf = (states: RawBuilder<unknown>) => sql`EXISTS (
-    SELECT 1 FROM sightings s JOIN case_reports cr ON cr.report_id = s.report_id JOIN threat_cases c ON c.id = cr.case_id
-    WHERE s.indicator_id = i.id AND ${states})`;
-
-/** listingOf(), in SQL over `indicators i`: the first row of the rule's table that holds wins. */
-const LISTING_EXPR = sql`CASE
-    WHEN EXISTS (SELECT 1 FROM notice_orders o WHERE o.indicator_id = i.id) THEN 'ordered'
-    WHEN ${caseOf(sql`c.state IN (${list(CONFIRMED_CASE_STATES)})`)} THEN 'confirmed'
-    WHEN ${caseOf(sql`true`)} AND NOT ${caseOf(sql`c.state NOT IN (${list(CLEARED_CASE_STATES)})`)} THEN 'lifted'
-    WHEN EXISTS (SELECT 1 FROM sightings s JOIN organizations g ON g.id = s.org_id WHERE s.indicator_id = i.id AND g.provisional_listing) THEN 'provisional'
-    ELSE 'reported' END`;
+/**
+ * listingOf(), in SQL for a set of ids: the facts of the rule (orders in force, the states of
+ * every case holding each value, a trusted reporter) gathered by one grouped join each, then the
+ * first row of the rule's table that holds. Set-based, so a bulk import's case of 100,000 values is
+ * relisted by a few hash joins rather than three probes per value.
+ */
+const listingOfIds = (ids: readonly number[]) => sql`
+  WITH a AS (SELECT DISTINCT x AS id FROM unnest(${[...ids]}::bigint[]) AS t(x)),
+  cs AS (
+    SELECT s.indicator_id AS id,
+      bool_or(c.state IN (${list(CONFIRMED_CASE_STATES)})) AS confirmed,
+      bool_and(c.state IN (${list(CLEARED_CASE_STATES)})) AS cleared
+    FROM sightings s JOIN a ON a.id = s.indicator_id
+    JOIN case_reports cr ON cr.report_id = s.report_id JOIN threat_cases c ON c.id = cr.case_id
+    GROUP BY s.indicator_id),
+  tr AS (
+    SELECT DISTINCT s.indicator_id AS id FROM sightings s JOIN a ON a.id = s.indicator_id
+    JOIN organizations g ON g.id = s.org_id WHERE g.provisional_listing),
+  od AS (SELECT DISTINCT o.indicator_id AS id FROM notice_orders o JOIN a ON a.id = o.indicator_id)
+  SELECT a.id, CASE
+      WHEN od.id IS NOT NULL THEN 'ordered'
+      WHEN cs.confirmed THEN 'confirmed'
+      WHEN cs.cleared THEN 'lifted'
+      WHEN tr.id IS NOT NULL THEN 'provisional'
+      ELSE 'reported' END AS listing
+  FROM a LEFT JOIN cs ON cs.id = a.id LEFT JOIN tr ON tr.id = a.id LEFT JOIN od ON od.id = a.id`;
 
 export const listingRepository = {
   /**
@@ -38,7 +52,7 @@ export const listingRepository = {
     if (ids.length === 0) return [];
     const r = await sql<{ id: number }>`
       UPDATE indicators i SET listing = n.listing, updated_at = now()
-      FROM (SELECT i.id, ${LISTING_EXPR} AS listing FROM indicators i WHERE i.id = ANY(${[...ids]}::bigint[])) n
+      FROM (${listingOfIds(ids)}) n
       WHERE i.id = n.id AND i.listing <> n.listing
       RETURNING i.id`.execute(tx);
     return r.rows.map((x) => Number(x.id));
