@@ -76,15 +76,12 @@ describe('buildNoticeDocument', () => {
     });
   });
 
+  /** A penalty decision's input: no measure, targets, deadline or phone call. */
+  const penaltyBase: NoticeDocumentInput = { ...base, kind: 'penalty_decision', measure: null, targets: [], deadline: null, emergency: false, phone_notified_at: null };
+
   test('a penalty decision carries the checked penalty and cites Art. 13 and the CSL provision', () => {
     const d = buildNoticeDocument({
-      ...base,
-      kind: 'penalty_decision',
-      measure: null,
-      targets: [],
-      deadline: null,
-      emergency: false,
-      phone_notified_at: null,
+      ...penaltyBase,
       penalty: { provision: 'csl_2016_art59', tier: 'refusal_or_harm', kind: 'fine', conduct_date: '2025-06-01', unit_amount: 50_000, person_amount: 10_000, person_name: '张三' },
     });
     assert.deepEqual(d.legal_basis.map((b) => b.citation.zh), ['《办法》第十三条', '《网络安全法》第五十九条']);
@@ -95,13 +92,7 @@ describe('buildNoticeDocument', () => {
 
   test('a penalty decision states the remedies and their time limits; its overdue notice is not called withdrawn', () => {
     const d = buildNoticeDocument({
-      ...base,
-      kind: 'penalty_decision',
-      measure: null,
-      targets: [],
-      deadline: null,
-      emergency: false,
-      phone_notified_at: null,
+      ...penaltyBase,
       references: { notice_id: 'N-9', version: 1 },
       penalty: { provision: 'csl_2016_art59', tier: 'refusal_or_harm', kind: 'fine', conduct_date: '2025-06-01', unit_amount: 50_000, person_amount: 0 },
     });
