@@ -53,7 +53,12 @@ function readSample(file: string): string[] {
     .filter((l) => l.length > 0 && !l.startsWith('#'));
 }
 
-export function buildCorpus(count: number, seed = 20261124): Corpus {
+/**
+ * `exclude` (canonical `type \0 value` keys) names values a store already holds: a benchmark that
+ * imports into a full store wants only fresh ones, so those are left out (real lines) or drawn
+ * again (generated ones), and the counts stay exact.
+ */
+export function buildCorpus(count: number, seed = 20261124, exclude: ReadonlySet<string> = new Set()): Corpus {
   const rnd = prng(seed);
   const int = (n: number) => Math.floor(rnd() * n);
   const label = (min: number, max: number) => {
@@ -83,6 +88,7 @@ export function buildCorpus(count: number, seed = 20261124): Corpus {
       return false;
     }
     const key = `${n.type}\u0000${n.value}`;
+    if (exclude.has(key)) return false;
     if (seen.has(key)) {
       if (!generated) naturalDuplicates.push(raw);
       return false;

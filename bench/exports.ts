@@ -16,17 +16,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
 import { loadConfig } from '../src/config.js';
-import { createContainer, type Container } from '../src/container.js';
-import { openDatabase, type DatabaseHandle } from '../src/db/database.js';
-import type { Principal } from '../src/modules/auth/principal.js';
+import { createContainer } from '../src/container.js';
+import { openDatabase } from '../src/db/database.js';
 import { makeOrg } from '../test/helpers/factories.js';
 import { dbKinds, fmt, machineLine, mib, parseFlags, PG_ADMIN_URL, positiveInt, postgresSettings, seconds, tempPgliteDir, type DbKind } from './bench-common.js';
+import { copyDomainsSeconds as copySeconds, exportOnce } from './export-parts.js';
 
 const BENCH_DB = 'threatshare_exports_bench';
 
@@ -40,38 +37,6 @@ async function recreateDb(): Promise<string> {
     await admin.end();
   }
   return PG_ADMIN_URL.replace(/\/[^/]*$/, `/${BENCH_DB}`);
-}
-
-const COPY_SQL = `COPY (SELECT value FROM indicators WHERE type = 'domain') TO STDOUT`;
-
-async function copySeconds(kind: DbKind, url: string | null, handle: DatabaseHandle): Promise<{ s: number; bytes: number }> {
-  if (kind === 'postgres') {
-    const client = new pg.Client({ connectionString: url! });
-    await client.connect();
-    try {
-      let bytes = 0;
-      const t = process.hrtime.bigint();
-      await pipeline(client.query(copyTo(COPY_SQL)), new Writable({ write(chunk: Buffer, _e, cb) { bytes += chunk.length; cb(); } }));
-      return { s: seconds(t), bytes };
-    } finally {
-      await client.end();
-    }
-  }
-  const t = process.hrtime.bigint();
-  await sql.raw(`COPY (SELECT value FROM indicators WHERE type = 'domain') TO '/dev/blob'`).execute(handle.db);
-  return { s: seconds(t), bytes: NaN };
-}
-
-async function exportOnce(c: Container, p: Principal, format: 'rpz' | 'plain-domain'): Promise<{ s: number; bytes: number; lines: number }> {
-  const t = process.hrtime.bigint();
-  const prepared = await c.sharing.feeds.prepareExport(p, { format });
-  let bytes = 0;
-  let lines = 0;
-  for await (const chunk of prepared.body()) {
-    bytes += chunk.length;
-    for (let i = chunk.indexOf('\n'); i >= 0; i = chunk.indexOf('\n', i + 1)) lines++;
-  }
-  return { s: seconds(t), bytes, lines };
 }
 
 async function run(kind: DbKind, count: number, loadSeconds: number): Promise<void> {

@@ -18,16 +18,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
 import { loadConfig } from '../src/config.js';
 import { createContainer } from '../src/container.js';
 import { openDatabase, sql } from '../src/db/database.js';
-import { lineBatches, type Line } from '../src/lib/line-batches.js';
-import { makeOrg } from '../test/helpers/factories.js';
 import {
   dbKinds,
   fmt,
@@ -41,9 +36,10 @@ import {
   type DbKind,
 } from './bench-common.js';
 import { buildCorpus, copyText, writeCorpusFile, type Corpus } from './corpus.js';
+import { bareCopyPglite, bareCopyPostgres, copyTableDdl, timedImport } from './intake-parts.js';
 
 const COPY_TABLE = 'bench_copy';
-const COPY_DDL = `CREATE TABLE ${COPY_TABLE} (type text NOT NULL, value text NOT NULL, UNIQUE (type, value))`;
+const COPY_DDL = copyTableDdl(COPY_TABLE);
 
 interface IntakeFigures {
   db: DbKind;
@@ -112,11 +108,7 @@ async function benchPostgres(corpus: Corpus, file: string, copyBody: Buffer): Pr
   try {
     await client.query(COPY_DDL);
     await client.query('CHECKPOINT');
-    const chunks: Buffer[] = [];
-    for (let i = 0; i < copyBody.length; i += 1 << 16) chunks.push(copyBody.subarray(i, i + (1 << 16)));
-    const t = process.hrtime.bigint();
-    await pipeline(Readable.from(chunks), client.query(copyFrom(`COPY ${COPY_TABLE} (type, value) FROM STDIN`)));
-    copySeconds = seconds(t);
+    copySeconds = await bareCopyPostgres(client, COPY_TABLE, copyBody);
     const n = Number((await client.query(`SELECT count(*) AS n FROM ${COPY_TABLE}`)).rows[0].n);
     if (n !== corpus.rows.length) throw new Error(`COPY loaded ${n} rows, expected ${corpus.rows.length}`);
     console.log(`[postgres] bare COPY: ${fmt(copySeconds, 2)} s`);
@@ -141,10 +133,7 @@ async function benchPglite(corpus: Corpus, file: string, copyBody: Buffer): Prom
     let copySeconds: number;
     try {
       await raw.exec(COPY_DDL);
-      const blob = new Blob([new Uint8Array(copyBody)]);
-      const t = process.hrtime.bigint();
-      await raw.query(`COPY ${COPY_TABLE} (type, value) FROM '/dev/blob'`, [], { blob });
-      copySeconds = seconds(t);
+      copySeconds = await bareCopyPglite(raw, COPY_TABLE, copyBody);
       const n = Number((await raw.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${COPY_TABLE}`)).rows[0].n);
       if (n !== corpus.rows.length) throw new Error(`COPY loaded ${n} rows, expected ${corpus.rows.length}`);
       console.log(`[pglite] bare COPY: ${fmt(copySeconds, 2)} s`);
@@ -169,21 +158,7 @@ async function runIntake(
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'threatshare-bench-state-'));
   const c = await createContainer(loadConfig({ DATA_DIR: dataDir }), { handle });
   try {
-    const org = await makeOrg(c, 'security_vendor', { name: '基准测试 安全企业' });
-    const principal = await c.auth.authenticateToken(org.token);
-    if (!principal) throw new Error('the benchmark token did not authenticate');
-    if (kind === 'postgres') await sql`CHECKPOINT`.execute(c.handle.db);
-
-    const t = process.hrtime.bigint();
-    const { receipt } = await c.imports.importLines(principal, fileLines(file), {
-      format: 'lines',
-      category: 'malicious_resource',
-      subtype: 'malware_distribution',
-      // Public feeds: TLP:CLEAR, as their publishers share them.
-      tlp: 'clear',
-      title: 'bench:intake',
-    });
-    const intakeSeconds = seconds(t);
+    const { seconds: intakeSeconds, receipt } = await timedImport(c, kind, file, 'bench:intake');
     console.log(`[${kind}] intake: ${fmt(intakeSeconds, 2)} s`);
 
     const stored = Number((await sql<{ n: number }>`SELECT count(*) AS n FROM indicators`.execute(c.handle.db)).rows[0].n);
@@ -205,11 +180,6 @@ async function runIntake(
     await c.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
-}
-
-/** The file's lines a chunk at a time, as the CLI and the API read them. */
-function fileLines(file: string): AsyncGenerator<Line[]> {
-  return lineBatches(fs.createReadStream(file));
 }
 
 main().catch((err) => {

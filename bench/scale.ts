@@ -2,9 +2,9 @@
  * National scale (issue 15): the lookup server over a store of `--count` indicators (default ten
  * million) on PostgreSQL, beside the raw limits of the same run. Prints figures, never asserts.
  *
- *   npm run bench:scale -- [--count=10000000] [--duration=10]
+ *   npm run bench:scale -- [--count=10000000] [--duration=10] [--db-name=threatshare_scale] [--parts=lookup,intake] [--intake-lines=1000000]
  *
- * 1. drops and recreates its own database `threatshare_scale` (never the test or bench databases
+ * 1. drops and recreates its own database `threatshare_scale` (or `--db-name`; never the test or bench databases
  *    others use), migrates it, creates a telecom operator and its token through the services;
  * 2. generates the indicators in SQL (generate_series, in chunks of a million, half public IPv4
  *    and half domains), not through the API: the machine is shared;
@@ -18,8 +18,11 @@
  * store was never converted, and converting ten million at ~2,300/s would take the server's core
  * for over an hour; `--stix-sync=yes` measures lookups while it runs.
  *
- * Not measured here yet (see docs/benchmarks.md): intake ratio to COPY into a table already
- * holding 10 M, commit-to-TAXII time of a 1 M import, RPZ export of all domains.
+ * `--parts=` runs some of the parts after the generation (default all): `lookup` (3–5 above) and
+ * `intake` (bench/scale-intake.ts: the intake ratio to a bare COPY into a table already holding
+ * the store, and the RPZ export of all domains against COPY TO).
+ *
+ * Not measured here yet (see docs/benchmarks.md): commit-to-TAXII time of a 1 M import.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -33,8 +36,8 @@ import { makeOrg } from '../test/helpers/factories.js';
 import { fmt, machineLine, mib, parseFlags, PG_ADMIN_URL, positiveInt, postgresSettings, prng, seconds } from './bench-common.js';
 import type { ServerMessage } from './lookup-server.js';
 import { lookupOnce, rssOf, startServer, stopServer } from './lookup-server-control.js';
+import { runIntakePart } from './scale-intake.js';
 
-const SCALE_DB = 'threatshare_scale';
 const CONNECTIONS = 64;
 const WARMUP_SECONDS = 3;
 const REQUEST_LIST = 20_000;
@@ -55,7 +58,12 @@ const IPV4_SQL = `(11 + (g / 2) / 65536)::text || '.' || (((g / 2) / 256) % 256)
 const DOMAIN_SQL = `'n' || lpad(((g / 2))::text, 8, '0') || '.scale-bench.com'`;
 
 async function main() {
-  const flags = parseFlags(process.argv.slice(2), { count: '10000000', duration: '10', 'stix-sync': 'no' });
+  const flags = parseFlags(process.argv.slice(2), { count: '10000000', duration: '10', 'stix-sync': 'no', 'db-name': 'threatshare_scale', parts: 'lookup,intake', 'intake-lines': '1000000' });
+  // Each engineer profiling on the shared PostgreSQL passes a database of their own.
+  const SCALE_DB = flags['db-name'];
+  if (!/^[a-z_][a-z0-9_]*$/.test(SCALE_DB)) throw new Error(`--db-name must be a plain identifier, not ${SCALE_DB}`);
+  const parts = flags.parts.split(',');
+  for (const part of parts) if (!['lookup', 'intake'].includes(part)) throw new Error(`--parts takes lookup and intake, not ${part}`);
   const count = positiveInt(flags.count, 'count');
   const duration = positiveInt(flags.duration, 'duration');
   console.log(`# bench:scale — ${new Date().toISOString()}`);
@@ -82,8 +90,8 @@ async function main() {
   for (let lo = 0; lo < count; lo += CHUNK) {
     const hi = Math.min(count, lo + CHUNK) - 1;
     await client.query(`
-      INSERT INTO indicators (type, value, category, subtype, tlp, first_seen, last_seen)
-      SELECT t, v, 'malicious_resource', 'malware_distribution', 'clear', now(), now() FROM (
+      INSERT INTO indicators (type, value, category, subtype, tlp, first_seen, last_seen, listing)
+      SELECT t, v, 'malicious_resource', 'malware_distribution', 'clear', now(), now(), 'confirmed' FROM (
         SELECT CASE WHEN g % 2 = 0 THEN 'ipv4' ELSE 'domain' END AS t,
                CASE WHEN g % 2 = 0 THEN ${IPV4_SQL} ELSE ${DOMAIN_SQL} END AS v
         FROM generate_series(${lo}::bigint, ${hi}::bigint) AS g) s
@@ -97,9 +105,14 @@ async function main() {
   const generateSeconds = seconds(tg);
   console.log(`\n${fmt(stored)} indicators generated in ${fmt(generateSeconds, 1)} s; table with indexes ${mib(tableBytes)}; load ${load()}`);
 
+  if (parts.includes('lookup')) await lookupPart(url, token, count, stored, duration, flags['stix-sync']);
+  if (parts.includes('intake')) await runIntakePart({ url, count, lines: positiveInt(flags['intake-lines'], 'intake-lines') });
+}
+
+async function lookupPart(url: string, token: string, count: number, stored: number, duration: number, stixSync: string) {
   // Start as `threatshare serve` does; time fork → first /healthz 200 from outside.
   const t0 = process.hrtime.bigint();
-  const app = await startServer(['--mode=app', `--url=${url}`, '--start=background', `--stix-sync=${flags['stix-sync']}`]);
+  const app = await startServer(['--mode=app', `--url=${url}`, '--start=background', `--stix-sync=${stixSync}`]);
   const port = app.ready.port;
   const filterBuilt = new Promise<Extract<ServerMessage, { kind: 'filter' }>>((resolve) => {
     const on = (m: ServerMessage) => {

@@ -1,0 +1,150 @@
+/**
+ * bench:scale's intake part (issue 15: "intake ratio to COPY into a table already holding 10 M",
+ * "RPZ export of all domains"), run by bench/scale.ts over the store it generated
+ * (`--parts=intake`), so every figure is of a full store, not of an empty table:
+ *
+ *  (c) first, while the store holds exactly the generated rows: the RPZ export of all domains as
+ *      the ministry (FeedsService, as bench:exports runs it) against the raw limit
+ *      `COPY (SELECT value FROM indicators WHERE type = 'domain') TO STDOUT`, best of two;
+ *  (a) the raw limit of intake: a bare COPY of the corpus' canonical (type, value) rows into a
+ *      table with UNIQUE (type, value) that already holds the store's (type, value) rows (built by
+ *      INSERT … SELECT from indicators);
+ *  (b) the intake: `ImportsService.importLines` of the same lines (bench/corpus.ts, values the store
+ *      does not hold) as a security vendor's token, with the lookup filter built as a server has it;
+ *      ratio = COPY time / intake time (bench/intake-parts.ts, shared with bench:intake);
+ *  then how long the search index takes to catch up with the import in the background.
+ * The load average is printed beside each figure. Prints, never asserts.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { loadConfig } from '../src/config.js';
+import { createContainer } from '../src/container.js';
+import { openDatabase } from '../src/db/database.js';
+import { makeOrg } from '../test/helpers/factories.js';
+import { fmt, mib, seconds } from './bench-common.js';
+import { buildCorpus, copyText, writeCorpusFile, type Corpus } from './corpus.js';
+import { copyDomainsSeconds, exportOnce } from './export-parts.js';
+import { bareCopyPostgres, copyTableDdl, timedImport } from './intake-parts.js';
+
+const COPY_TABLE = 'bench_copy_full';
+const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+
+export interface IntakePartOptions {
+  /** The store's database (PostgreSQL), already holding `count` indicators. */
+  url: string;
+  count: number;
+  /** Lines imported into it (default 1,000,000, as bench:intake). */
+  lines?: number;
+}
+
+/**
+ * The corpus without any value the store holds: built, probed against the unique key, and built
+ * again without the values found, until none is (the generated store and the corpus share shapes,
+ * e.g. public IPv4 addresses ending in .7).
+ */
+async function freshCorpus(client: pg.Client, lines: number): Promise<Corpus> {
+  const exclude = new Set<string>();
+  for (let round = 0; ; round++) {
+    const corpus = buildCorpus(lines, undefined, exclude);
+    let found = 0;
+    for (let i = 0; i < corpus.rows.length; i += 50_000) {
+      const slice = corpus.rows.slice(i, i + 50_000);
+      const r = await client.query<{ type: string; value: string }>(
+        'SELECT i.type, i.value FROM unnest($1::text[], $2::text[]) AS k(type, value) JOIN indicators i ON i.type = k.type AND i.value = k.value',
+        [slice.map((x) => x.type), slice.map((x) => x.value)],
+      );
+      for (const x of r.rows) exclude.add(`${x.type}\u0000${x.value}`);
+      found += r.rows.length;
+    }
+    if (found === 0) return corpus;
+    if (round >= 4) throw new Error(`the corpus still meets ${found} stored values after ${round + 1} rounds`);
+    console.log(`[intake] ${fmt(found)} corpus values are in the store already: drawn again`);
+  }
+}
+
+export async function runIntakePart(o: IntakePartOptions): Promise<void> {
+  const lines = o.lines ?? 1_000_000;
+  console.log(`\n## intake part: ${fmt(lines)} new lines into a store of ${fmt(o.count)} (PostgreSQL); load ${load()}`);
+  const client = new pg.Client({ connectionString: o.url });
+  await client.connect();
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'threatshare-scale-intake-'));
+  let file: string | null = null;
+  try {
+    const storedBefore = Number((await client.query('SELECT count(*) AS n FROM indicators')).rows[0].n);
+    const corpus = await freshCorpus(client, lines);
+    file = writeCorpusFile(corpus, 'scale-intake');
+    const body = Buffer.from(copyText(corpus.rows));
+    console.log(
+      `[intake] corpus: ${fmt(corpus.lines.length)} lines, ${fmt(corpus.rows.length)} distinct values none of which the store holds, ` +
+        `${fmt(corpus.duplicateLines)} duplicate lines; by type ${Object.entries(corpus.byType).map(([t, n]) => `${t} ${fmt(n)}`).join(', ')}`,
+    );
+
+    // The platform as a server runs it: the lookup filter built over the whole store first.
+    const handle = await openDatabase({ databaseUrl: o.url });
+    const tf = process.hrtime.bigint();
+    const c = await createContainer(loadConfig({ DATA_DIR: stateDir, DATABASE_URL: o.url }), { handle });
+    c.interop.stix.stopSyncing();
+    console.log(`[intake] platform ready, lookup filter over ${fmt(c.indicators.index.size)} values built in ${fmt(seconds(tf), 1)} s; load ${load()}`);
+    try {
+      // (c) RPZ of all domains, before the import adds any (so both sides read the same rows).
+      const ministry = await c.auth.authenticateToken((await makeOrg(c, 'regulator_national', { name: '规模测试 部' })).token);
+      if (!ministry) throw new Error('the ministry token did not authenticate');
+      const copy1 = await copyDomainsSeconds('postgres', o.url, handle);
+      const loadCopy1 = load();
+      const rpz = await exportOnce(c, ministry, 'rpz');
+      const loadRpz = load();
+      const copy2 = await copyDomainsSeconds('postgres', o.url, handle);
+      const copyTo = Math.min(copy1.s, copy2.s);
+      console.log(`[export] bare COPY TO of the domains: ${fmt(copy1.s, 2)} s (load ${loadCopy1}), ${fmt(copy2.s, 2)} s (load ${load()}); ${mib(copy1.bytes)}`);
+      console.log(`[export] RPZ, ministry (all domains): ${fmt(rpz.s, 2)} s, ${fmt(rpz.lines)} lines, ${mib(rpz.bytes)} (load ${loadRpz})`);
+
+      // (a) the raw limit: the same rows into a (type, value) table that holds the store's keys.
+      await client.query(`DROP TABLE IF EXISTS ${COPY_TABLE}`);
+      await client.query(copyTableDdl(COPY_TABLE));
+      const tb = process.hrtime.bigint();
+      await client.query(`INSERT INTO ${COPY_TABLE} (type, value) SELECT type, value FROM indicators`);
+      await client.query(`VACUUM ANALYZE ${COPY_TABLE}`);
+      await client.query('CHECKPOINT');
+      console.log(`[intake] raw limit's table filled with the store's ${fmt(storedBefore)} keys in ${fmt(seconds(tb), 1)} s; load ${load()}`);
+      const loadCopyBefore = load();
+      const copySeconds = await bareCopyPostgres(client, COPY_TABLE, body);
+      const loadCopy = load();
+      const copied = Number((await client.query(`SELECT count(*) AS n FROM ${COPY_TABLE}`)).rows[0].n);
+      if (copied !== storedBefore + corpus.rows.length) throw new Error(`the raw limit's table holds ${copied}, expected ${storedBefore + corpus.rows.length}`);
+      console.log(`[intake] bare COPY of ${fmt(corpus.rows.length)} rows into ${fmt(storedBefore)}: ${fmt(copySeconds, 2)} s (load ${loadCopyBefore} → ${loadCopy})`);
+      await client.query(`DROP TABLE ${COPY_TABLE}`);
+      await client.query('CHECKPOINT');
+
+      // (b) the intake of the same lines.
+      const loadIntakeBefore = load();
+      const intake = await timedImport(c, 'postgres', file, 'bench:scale intake');
+      const loadIntake = load();
+      const stored = Number((await client.query('SELECT count(*) AS n FROM indicators')).rows[0].n);
+      console.log(
+        `[intake] intake: ${fmt(intake.seconds, 2)} s (load ${loadIntakeBefore} → ${loadIntake}); receipt total ${fmt(intake.receipt.total)}, ` +
+          `new ${fmt(intake.receipt.accepted)}, duplicates ${fmt(intake.receipt.duplicates)}, refused ${fmt(intake.receipt.refused)}; store ${fmt(stored)} (expected ${fmt(storedBefore + corpus.rows.length)})`,
+      );
+      const backlog = await searchBacklog(c);
+      const ratio = copySeconds / intake.seconds;
+      const exportRatio = rpz.s / copyTo;
+      const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
+      console.log(`\n## intake part results (${fmt(storedBefore)} stored before the import; load average at end ${load()})`);
+      console.log(`  intake     : ${fmt(corpus.rows.length)} new values: bare COPY ${fmt(copySeconds, 2)} s (${fmt(corpus.rows.length / copySeconds)} rows/s, load ${loadCopy}), intake ${fmt(intake.seconds, 2)} s (${fmt(corpus.rows.length / intake.seconds)} rows/s, load ${loadIntake}): ratio ${fmt(ratio, 3)} (goal >= 0.5: ${met(ratio >= 0.5)})`);
+      console.log(`  search     : ${backlog}`);
+      console.log(`  RPZ export : ${fmt(rpz.lines)} lines in ${fmt(rpz.s, 2)} s vs COPY TO ${fmt(copyTo, 2)} s: ${fmt(exportRatio, 2)}x (goal <= 2: ${met(exportRatio <= 2)}; load ${loadRpz})`);
+    } finally {
+      await c.close();
+    }
+  } finally {
+    await client.end();
+    if (file) fs.rmSync(file, { force: true });
+    fs.rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+/** Filled in by the search index change: how long the index takes to catch up after the import. */
+async function searchBacklog(_c: Awaited<ReturnType<typeof createContainer>>): Promise<string> {
+  return 'indexed inside the intake transaction (trigram index on indicators.value)';
+}
