@@ -104,6 +104,7 @@ export async function createContainer(config: Config, options: { handle?: Databa
     async close() {
       checkpoints.stop();
       indicators.stopPolling();
+      await indicators.stopSearchIndexing();
       await workflow.scheduler.stop();
       interop.stix.stopSyncing();
       sharing.stop();

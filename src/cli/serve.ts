@@ -28,6 +28,8 @@ export async function serve(config: Config): Promise<void> {
   // background (a few bytes per indicator, one keyset scan), so start-up does not grow with the data.
   const started = Date.now();
   c.indicators.startPolling();
+  // The console's search index follows intake in the background (migration 0016).
+  c.indicators.startSearchIndexing();
   c.workflow.scheduler.start();
   // The audit chain's head, signed, outside the database: now, periodically and at shutdown.
   await c.checkpoints.write();

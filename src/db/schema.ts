@@ -185,6 +185,19 @@ export interface SightingRangesTable {
   last_id: number;
 }
 
+/** An indicator's value in the search index (migration 0016); values never change once stored. */
+export interface IndicatorSearchTable {
+  id: number;
+  value: string;
+}
+
+/** A run of indicator ids not in indicator_search yet (migration 0016). */
+export interface IndicatorSearchBacklogTable {
+  id: Generated<number>;
+  first_id: number;
+  last_id: number;
+}
+
 export interface ImportsTable {
   id: string;
   org_id: string;
@@ -297,6 +310,8 @@ export interface Database extends WorkflowTables {
   sightings: SightingsTable;
   sighting_rows: SightingsTable;
   sighting_ranges: SightingRangesTable;
+  indicator_search: IndicatorSearchTable;
+  indicator_search_backlog: IndicatorSearchBacklogTable;
   notice_orders: NoticeOrdersTable;
   imports: ImportsTable;
   audit_events: AuditEventsTable;

@@ -150,6 +150,65 @@ export const indicatorsRepository = {
   },
 
   /**
+   * Values this import wrote by COPY wait for the search index (migration 0016): one backlog row
+   * per run of consecutive ids, in the same transaction, so a search sees them from its commit on.
+   */
+  async queueForSearch(tx: Executor, indicatorIds: readonly number[]): Promise<void> {
+    if (indicatorIds.length === 0) return;
+    const { first, last } = idRuns(indicatorIds);
+    await sql`
+      INSERT INTO indicator_search_backlog (first_id, last_id)
+      SELECT f, l FROM unnest(${first}::bigint[], ${last}::bigint[]) AS t(f, l)`.execute(tx);
+  },
+
+  /**
+   * Moves up to about `maxIds` ids of the backlog into the search index, in the caller's
+   * transaction: the oldest backlog rows (locked, skipping those another indexer holds), the last
+   * one cut where the slice ends. Returns how many ids it covered (0: nothing to do).
+   */
+  async indexSearchBacklog(tx: Executor, maxIds: number): Promise<number> {
+    const taken = await sql<{ id: number; first_id: number; last_id: number }>`
+      SELECT id, first_id, last_id FROM indicator_search_backlog ORDER BY id LIMIT 1000 FOR UPDATE SKIP LOCKED`.execute(tx);
+    if (taken.rows.length === 0) return 0;
+    const first: number[] = [];
+    const last: number[] = [];
+    const done: number[] = [];
+    let cut: { id: number; next: number } | null = null;
+    let covered = 0;
+    for (const r of taken.rows) {
+      const lo = Number(r.first_id);
+      const hi = Number(r.last_id);
+      const room = maxIds - covered;
+      if (hi - lo + 1 > room) {
+        first.push(lo);
+        last.push(lo + room - 1);
+        covered += room;
+        cut = { id: Number(r.id), next: lo + room };
+        break;
+      }
+      first.push(lo);
+      last.push(hi);
+      done.push(Number(r.id));
+      covered += hi - lo + 1;
+      if (covered >= maxIds) break;
+    }
+    await sql`
+      INSERT INTO indicator_search (id, value)
+      SELECT i.id, i.value FROM unnest(${first}::bigint[], ${last}::bigint[]) AS r(f, l)
+      JOIN indicators i ON i.id BETWEEN r.f AND r.l
+      ON CONFLICT (id) DO NOTHING`.execute(tx);
+    if (done.length > 0) await sql`DELETE FROM indicator_search_backlog WHERE id = ANY(${done}::bigint[])`.execute(tx);
+    if (cut) await sql`UPDATE indicator_search_backlog SET first_id = ${cut.next} WHERE id = ${cut.id}`.execute(tx);
+    return covered;
+  },
+
+  /** Ids waiting for the search index (the backlog's runs, summed). */
+  async searchBacklogSize(db: Executor): Promise<number> {
+    const r = await sql<{ n: number | null }>`SELECT sum(last_id - first_id + 1) AS n FROM indicator_search_backlog`.execute(db);
+    return Number(r.rows[0].n ?? 0);
+  },
+
+  /**
    * Fresh planner statistics for sighting_ranges, a handful of rows that stand for millions of
    * sightings: without them (autovacuum off, or not yet come round) the planner guesses thousands
    * of rows and answers "the values of this report" by scanning `indicators`. A few milliseconds.
@@ -167,11 +226,16 @@ export const indicatorsRepository = {
     return r.rows;
   },
 
-  /** Rows must be unique on (type, value) within one call. */
+  /**
+   * Rows must be unique on (type, value) within one call. The ids it inserted join the search
+   * backlog in the same statement, as one run from the lowest to the highest: a run may take in ids
+   * of another session's rows, which their own backlog row names too, and indexing is idempotent.
+   */
   async upsertBatch(tx: Executor, rows: IndicatorUpsert[]): Promise<(IndicatorRow & { inserted: boolean })[]> {
     if (rows.length === 0) return [];
     const col = <K extends keyof IndicatorUpsert>(k: K) => rows.map((r) => r[k]);
     const result = await sql<IndicatorRow & { inserted: boolean }>`
+      WITH written AS (
       INSERT INTO indicators AS i (type, value, hash_algorithm, category, subtype, tlp, first_seen, last_seen,
         sighting_count, valid_until, province_code, operator, responsible_org_id, excluded)
       SELECT t.type, t.value, t.hash_algorithm, t.category, t.subtype, t.tlp, t.seen_at, t.seen_at, 1,
@@ -192,7 +256,11 @@ export const indicatorsRepository = {
         operator = coalesce(i.operator, excluded.operator),
         responsible_org_id = coalesce(i.responsible_org_id, excluded.responsible_org_id),
         updated_at = now()
-      RETURNING i.*, (i.xmax = 0) AS inserted`.execute(tx);
+      RETURNING i.*, (i.xmax = 0) AS inserted),
+      queued AS (
+        INSERT INTO indicator_search_backlog (first_id, last_id)
+        SELECT min(id), max(id) FROM written WHERE inserted HAVING count(*) > 0)
+      SELECT * FROM written`.execute(tx);
     return result.rows.map((r) => ({ ...fixIndicator(r), inserted: r.inserted }));
   },
 
@@ -288,8 +356,24 @@ export const indicatorsRepository = {
     if (f.status) q = q.where('status', '=', f.status);
     if (f.category) q = q.where('category', '=', f.category);
     if (f.province_code) q = q.where('province_code', '=', f.province_code);
-    // Case-insensitive substring, answered by the trigram index (migration 0013).
-    if (f.q) q = q.where('value', 'ilike', `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    // Case-insensitive substring: the trigram index of indicator_search, and the values still in
+    // its backlog read by primary-key range (migration 0016), so a search is current at every commit.
+    if (f.q) {
+      const pattern = `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      q = q.where('id', 'in', (eb) =>
+        eb
+          .selectFrom('indicator_search')
+          .select('indicator_search.id')
+          .where('indicator_search.value', 'ilike', pattern)
+          .unionAll(
+            eb
+              .selectFrom('indicator_search_backlog as b')
+              .innerJoin('indicators as j', (join) => join.onRef('j.id', '>=', 'b.first_id').onRef('j.id', '<=', 'b.last_id'))
+              .select('j.id')
+              .where('j.value', 'ilike', pattern),
+          ),
+      );
+    }
     if (f.after_id) q = q.where('id', '<', f.after_id);
     const rows = await q.orderBy('id', 'desc').limit(f.limit).execute();
     return rows.map(fixIndicator);

@@ -107,6 +107,12 @@ function sortedByKey<T extends { type: string; value: string }>(rows: T[]): T[] 
 }
 
 
+/**
+ * Ids per transaction of the search indexing: a slice takes the database about a quarter of a
+ * second on PostgreSQL, so on PGlite (one session) no request waits behind it for long.
+ */
+const SEARCH_SLICE = 10_000;
+
 /** Most ids waiting to be re-read; past it, the poll (PostgreSQL) or the next load catches up. */
 const STALE_LIMIT = 2_000_000;
 
@@ -266,6 +272,7 @@ export class IndicatorsService {
         await indicatorsRepository.copyNew(copyIn, fresh);
         const given = await indicatorsRepository.idsGivenByCopy(tx, after, fresh);
         await indicatorsRepository.insertSightingRanges(tx, ctx.report_id, ctx.org_id, ctx.seen_at, given);
+        await indicatorsRepository.queueForSearch(tx, given);
         return given;
       });
     } catch (err) {
@@ -392,6 +399,55 @@ export class IndicatorsService {
 
   private rebuildIfFull(): void {
     if (this.index.needsRebuild) void this.load().catch(() => undefined);
+  }
+
+  private searchTimer: NodeJS.Timeout | null = null;
+  private indexing: Promise<number> | null = null;
+  private searchStopping = false;
+
+  /**
+   * Moves the search backlog into the trigram index (migration 0016), a slice per transaction,
+   * until it is empty; returns how many ids it indexed. Searches are complete meanwhile (they read
+   * the backlog by range); what this buys is that an import does not pay for the index.
+   */
+  indexSearchBacklog(): Promise<number> {
+    this.indexing ??= (async () => {
+      let total = 0;
+      try {
+        while (!this.searchStopping) {
+          const n = await this.db.transaction().execute((tx) => indicatorsRepository.indexSearchBacklog(tx, SEARCH_SLICE));
+          if (n === 0) return total;
+          total += n;
+          // Let queued requests in between two slices (PGlite has one session).
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        return total;
+      } finally {
+        this.indexing = null;
+      }
+    })();
+    return this.indexing;
+  }
+
+  /** Ids waiting for the search index. */
+  searchBacklog(): Promise<number> {
+    return indicatorsRepository.searchBacklogSize(this.db);
+  }
+
+  /** The server's background indexing: every `intervalMs`, whatever the backlog holds. */
+  startSearchIndexing(intervalMs = 1000): void {
+    if (this.searchTimer) return;
+    this.searchTimer = setInterval(() => void this.indexSearchBacklog().catch(() => undefined), intervalMs);
+    this.searchTimer.unref();
+  }
+
+  /** Stops the background indexing and waits for a slice in progress (before the database closes). */
+  async stopSearchIndexing(): Promise<void> {
+    if (this.searchTimer) clearInterval(this.searchTimer);
+    this.searchTimer = null;
+    this.searchStopping = true;
+    await this.indexing?.catch(() => undefined);
+    this.searchStopping = false;
   }
 
   startPolling(pollMs = 1000): void {

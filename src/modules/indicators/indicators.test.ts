@@ -169,4 +169,40 @@ describe(`indicator store and lookups (${dbLabel})`, () => {
     const r = await submit(vendor, [{ type: 'domain', value: `defanged-${stamp}[.]searchable-threat[.]com` }], 'green');
     assert.equal(r.observables[0].value ?? (await lookup(ministry, `defanged-${stamp}.searchable-threat.com`)).value, `defanged-${stamp}.searchable-threat.com`);
   });
+
+  test('an import leaves its values to the search backlog, and search finds them before and after the index takes them', async () => {
+    const names = [`Bulk-${stamp}.Backlog-Search.com`, `http://bulk-${stamp}.backlog-search.com/Drop.EXE`, `bulk2-${stamp}.backlog-search.net`];
+    const r = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/imports?format=lines&category=malicious_resource&subtype=phishing_site&tlp=green',
+      headers: { ...vendor.headers, 'content-type': 'text/plain' },
+      payload: names.join('\n') + '\n',
+    });
+    assert.equal(r.statusCode, 201, r.body);
+    assert.equal(r.json().accepted, 3);
+    const ids = (await h.c.handle.db.selectFrom('indicators').select('id').where('value', 'like', `%${stamp}.backlog-search.%`).execute()).map((x) => Number(x.id));
+    assert.equal(ids.length, 3);
+    const indexed = () => h.c.handle.db.selectFrom('indicator_search').select('id').where('id', 'in', ids).execute();
+    // The import wrote no trigram entry: its ids wait in the backlog, inside its own transaction.
+    assert.deepEqual(await indexed(), []);
+    const queued = await h.c.handle.db.selectFrom('indicator_search_backlog').selectAll().execute();
+    assert.ok(ids.every((id) => queued.some((b) => Number(b.first_id) <= id && id <= Number(b.last_id))), 'every new id is in a backlog run');
+
+    const search = async (q: string) =>
+      ((await h.app.inject({ method: 'GET', url: `/api/v1/indicators?q=${encodeURIComponent(q)}`, headers: ministry.headers })).json().items as { value: string }[]).map((x) => x.value).sort();
+    const expected = [`bulk-${stamp}.backlog-search.com`, `http://bulk-${stamp}.backlog-search.com/Drop.EXE`].sort();
+    assert.deepEqual(await search(`BULK-${stamp}.backlog-SEARCH.COM`), expected);
+
+    assert.ok((await h.c.indicators.indexSearchBacklog()) >= 3);
+    assert.equal((await indexed()).length, 3);
+    assert.equal(await h.c.indicators.searchBacklog(), 0);
+    assert.deepEqual(await search(`BULK-${stamp}.backlog-SEARCH.COM`), expected);
+    assert.deepEqual(await search(`drop.exe`).then((v) => v.filter((x) => x.includes(String(stamp)))), [`http://bulk-${stamp}.backlog-search.com/Drop.EXE`]);
+    // A single report's new value takes the same way (the upsert queues what it inserted).
+    await submit(vendor, [{ type: 'domain', value: `single-${stamp}.backlog-search.org` }], 'green');
+    assert.ok((await h.c.indicators.searchBacklog()) >= 1);
+    assert.deepEqual(await search(`SINGLE-${stamp}`), [`single-${stamp}.backlog-search.org`]);
+    await h.c.indicators.indexSearchBacklog();
+    assert.deepEqual(await search(`SINGLE-${stamp}`), [`single-${stamp}.backlog-search.org`]);
+  });
 });
