@@ -44,7 +44,7 @@ export interface IntakePartOptions {
  * again without the values found, until none is (the generated store and the corpus share shapes,
  * e.g. public IPv4 addresses ending in .7).
  */
-async function freshCorpus(client: pg.Client, lines: number): Promise<Corpus> {
+export async function freshCorpus(client: pg.Client, lines: number): Promise<Corpus> {
   const exclude = new Set<string>();
   for (let round = 0; ; round++) {
     const corpus = buildCorpus(lines, undefined, exclude);
