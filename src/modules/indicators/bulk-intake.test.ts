@@ -72,4 +72,31 @@ describe(`bulk intake by COPY (${dbLabel})`, () => {
     const z = (await h.c.indicators.find('domain', `z-${stamp}.example.org`))!;
     assert.ok(y.id < z.id);
   });
+
+  test("a new value the lookup filter wrongly calls stored is written by COPY with the others, and a stored one is merged", async () => {
+    const stamp = Date.now();
+    const report = await h.c.handle.db.selectFrom('reports').select(['id', 'org_id']).executeTakeFirst();
+    const ctx = { report_id: report?.id ?? '00000000-0000-4000-8000-000000000001', org_id: report?.org_id ?? '00000000-0000-4000-8000-000000000002', seen_at: new Date('2026-11-03T00:00:00Z'), tlp: 'green', valid_until: null };
+    const item = (value: string) => ({ type: 'domain', value, category: 'malicious_resource', subtype: 'phishing_site' }) as any;
+    const ingest = (values: string[]) => h.c.handle.bulkTransaction((tx, copyIn) => h.c.indicators.ingestBulk(tx, copyIn, values.map(item), ctx));
+    const stored = `stored-${stamp}.example.org`;
+    h.c.indicators.publishBulk(await ingest([stored]));
+    // A false "maybe": in the filter, not in the store (as ~1% of new values are).
+    const falseMaybe = `m-${stamp}.example.org`;
+    h.c.indicators.index.add('domain', falseMaybe);
+    assert.ok(h.c.indicators.index.mightContain('domain', falseMaybe));
+    const values = [`a-${stamp}.example.org`, falseMaybe, stored, `z-${stamp}.example.org`];
+    const result = await ingest(values);
+    assert.equal(result.inserted, 3);
+    assert.equal(result.updated, 1);
+    // Merged by upsert: the stored value only; the three new ones went by COPY, in key order.
+    assert.deepEqual(result.rows.map((r) => r.value), [stored]);
+    assert.deepEqual(result.fresh.flatMap((f) => f.rows.map((r) => r.value)), [`a-${stamp}.example.org`, falseMaybe, `z-${stamp}.example.org`]);
+    const ids = result.fresh[0].ids;
+    assert.ok(ids[0] < ids[1] && ids[1] < ids[2], 'ascending ids in key order');
+    const row = await h.c.handle.db.selectFrom('indicators').selectAll().where('value', '=', falseMaybe).executeTakeFirstOrThrow();
+    assert.equal(Number(row.id), ids[1]);
+    assert.equal(row.sighting_count, 1);
+    assert.equal((await h.c.handle.db.selectFrom('indicators').select('sighting_count').where('value', '=', stored).executeTakeFirstOrThrow()).sighting_count, 2);
+  });
 });
