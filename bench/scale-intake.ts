@@ -59,7 +59,7 @@ export async function freshCorpus(client: pg.Client, lines: number): Promise<Cor
       found += r.rows.length;
     }
     if (found === 0) return corpus;
-    if (round >= 4) throw new Error(`the corpus still meets ${found} stored values after ${round + 1} rounds`);
+    if (round >= 9) throw new Error(`the corpus still meets ${found} stored values after ${round + 1} rounds`);
     console.log(`[intake] ${fmt(found)} corpus values are in the store already: drawn again`);
   }
 }

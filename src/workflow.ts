@@ -71,7 +71,7 @@ export function createWorkflow(
   webhooks.onCommitted.push(() => deps.indicators.refreshStale());
   cases.onCaseChanged.push(async (tx, caseId, change) => (change ? deps.listing.onCaseTransition(tx, caseId, change.from, change.to) : undefined));
   deps.reports.intakeHooks.push(cases.onIntake);
-  deps.reports.intakeHooks.push((tx, report, ids) => deps.listing.onIntake(tx, report, ids));
+  deps.reports.intakeHooks.push((tx, report, ids, _actor, storedBefore) => deps.listing.onIntake(tx, report, ids, storedBefore));
   const scheduler = new Scheduler(notices, webhooks, config.sweepIntervalMs);
   return { config, clock, webhooks, cases, decisions, notices, enforcement, appeals, stats, scheduler };
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { makeOrg } from '../../../test/helpers/factories.js';
 import { dbLabel, startHarness, type Harness } from '../../../test/helpers/harness.js';
 import { indicatorsRepository, type IndicatorUpsert } from './indicators.repository.js';
 
@@ -98,5 +99,28 @@ describe(`bulk intake by COPY (${dbLabel})`, () => {
     assert.equal(Number(row.id), ids[1]);
     assert.equal(row.sighting_count, 1);
     assert.equal((await h.c.handle.db.selectFrom('indicators').select('sighting_count').where('value', '=', stored).executeTakeFirstOrThrow()).sighting_count, 2);
+  });
+
+  test('a bulk import lists its new values as reported, a lifted one it reports again too, and a trusted reporter\'s as provisional', async () => {
+    const stamp = Date.now();
+    const vendor = await makeOrg(h.c, 'security_vendor');
+    const principal = (await h.c.auth.authenticateToken(vendor.token))!;
+    const run = (values: string[]) =>
+      h.c.imports.importLines(principal, values, { format: 'lines', category: 'malicious_resource', subtype: 'phishing_site', tlp: 'green' });
+    const listing = async (value: string) => (await h.c.handle.db.selectFrom('indicators').select('listing').where('value', '=', value).executeTakeFirstOrThrow()).listing;
+    const lifted = `lifted-${stamp}.example.org`;
+    await run([lifted]);
+    await h.c.handle.db.updateTable('indicators').set({ listing: 'lifted' }).where('value', '=', lifted).execute();
+    const fresh = `fresh-${stamp}.example.org`;
+    const r = await run([fresh, lifted]);
+    assert.equal(r.receipt.accepted, 1);
+    assert.equal(r.receipt.duplicates, 1);
+    assert.equal(await listing(fresh), 'reported');
+    assert.equal(await listing(lifted), 'reported');
+    await h.c.handle.db.updateTable('organizations').set({ provisional_listing: true }).where('id', '=', vendor.id).execute();
+    const trusted = `trusted-${stamp}.example.org`;
+    await run([trusted, fresh]);
+    assert.equal(await listing(trusted), 'provisional');
+    assert.equal(await listing(fresh), 'provisional');
   });
 });

@@ -58,6 +58,8 @@ export interface BulkIntakeResult {
   rows: IndicatorRow[];
   /** Values written by COPY, with the ids they were given (same order). */
   fresh: { ids: number[]; rows: IndicatorUpsert[] }[];
+  /** Ids of the values that were stored before (merged by upsert, not inserted). */
+  updatedIds: number[];
 }
 
 /** A chunk of bulk intake made ready without the database (IndicatorsService.prepareBulk). */
@@ -276,13 +278,17 @@ export class IndicatorsService {
         fresh = mergeByKey(fresh, falseMaybes);
       }
     }
-    const result: BulkIntakeResult = { inserted: 0, updated: 0, ids: [], rows: [], fresh: [] };
+    const result: BulkIntakeResult = { inserted: 0, updated: 0, ids: [], rows: [], fresh: [], updatedIds: [] };
     const upsert = async (list: IndicatorUpsert[]) => {
       for (let i = 0; i < list.length; i += UPSERT_BATCH) {
         const batch = await indicatorsRepository.upsertBatch(tx, list.slice(i, i + UPSERT_BATCH));
         await indicatorsRepository.insertSightings(tx, ctx.report_id, ctx.org_id, ctx.seen_at, batch.map((r) => r.id));
         for (const r of batch) {
-          r.inserted ? result.inserted++ : result.updated++;
+          if (r.inserted) result.inserted++;
+          else {
+            result.updated++;
+            result.updatedIds.push(r.id);
+          }
           result.ids.push(r.id);
           result.rows.push(r);
         }

@@ -281,7 +281,8 @@ export class ImportsService {
         });
         const stored = (await reportsRepository.get(tx, reportId))!;
         const ids = written.flatMap((w) => w.ids);
-        for (const hook of this.reports.intakeHooks) await hook(tx, stored, ids, actor);
+        const storedBefore = written.flatMap((w) => w.updatedIds);
+        for (const hook of this.reports.intakeHooks) await hook(tx, stored, ids, actor, storedBefore);
         await this.audit.record(tx, actor, {
           action: 'import.completed',
           object_type: 'import',

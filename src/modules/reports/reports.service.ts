@@ -21,8 +21,12 @@ import { reportsRepository, type ReportRow } from './reports.repository.js';
 import type { Report, ReportCreate, ReportListQuery, ReportReceipt } from './reports.schema.js';
 import { isSubtypeOf, type ThreatCategory } from './taxonomy.js';
 
-/** Called inside the intake transaction of every accepted report (the workflow opens cases here). */
-export type IntakeHook = (tx: Executor, report: ReportRow, indicatorIds: number[], actor: Principal) => Promise<void>;
+/**
+ * Called inside the intake transaction of every accepted report (the workflow opens cases here).
+ * `storedBefore`, when given (bulk intake), names the ids among `indicatorIds` whose values were
+ * stored before this intake; the others were written by it with the columns' defaults.
+ */
+export type IntakeHook = (tx: Executor, report: ReportRow, indicatorIds: number[], actor: Principal, storedBefore?: number[]) => Promise<void>;
 
 export function requestHash(body: unknown): string {
   return createHash('sha256').update(canonicalize(body) ?? '').digest('hex');
