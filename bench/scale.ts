@@ -2,9 +2,9 @@
  * National scale (issue 15): the lookup server over a store of `--count` indicators (default ten
  * million) on PostgreSQL, beside the raw limits of the same run. Prints figures, never asserts.
  *
- *   npm run bench:scale -- [--count=10000000] [--duration=10]
+ *   npm run bench:scale -- [--count=10000000] [--duration=10] [--db-name=threatshare_scale]
  *
- * 1. drops and recreates its own database `threatshare_scale` (never the test or bench databases
+ * 1. drops and recreates its own database `threatshare_scale` (or `--db-name`; never the test or bench databases
  *    others use), migrates it, creates a telecom operator and its token through the services;
  * 2. generates the indicators in SQL (generate_series, in chunks of a million, half public IPv4
  *    and half domains), not through the API: the machine is shared;
@@ -34,7 +34,6 @@ import { fmt, machineLine, mib, parseFlags, PG_ADMIN_URL, positiveInt, postgresS
 import type { ServerMessage } from './lookup-server.js';
 import { lookupOnce, rssOf, startServer, stopServer } from './lookup-server-control.js';
 
-const SCALE_DB = 'threatshare_scale';
 const CONNECTIONS = 64;
 const WARMUP_SECONDS = 3;
 const REQUEST_LIST = 20_000;
@@ -55,7 +54,10 @@ const IPV4_SQL = `(11 + (g / 2) / 65536)::text || '.' || (((g / 2) / 256) % 256)
 const DOMAIN_SQL = `'n' || lpad(((g / 2))::text, 8, '0') || '.scale-bench.com'`;
 
 async function main() {
-  const flags = parseFlags(process.argv.slice(2), { count: '10000000', duration: '10', 'stix-sync': 'no' });
+  const flags = parseFlags(process.argv.slice(2), { count: '10000000', duration: '10', 'stix-sync': 'no', 'db-name': 'threatshare_scale' });
+  // Each engineer profiling on the shared PostgreSQL passes a database of their own.
+  const SCALE_DB = flags['db-name'];
+  if (!/^[a-z_][a-z0-9_]*$/.test(SCALE_DB)) throw new Error(`--db-name must be a plain identifier, not ${SCALE_DB}`);
   const count = positiveInt(flags.count, 'count');
   const duration = positiveInt(flags.duration, 'duration');
   console.log(`# bench:scale — ${new Date().toISOString()}`);

@@ -1,18 +1,22 @@
 /**
  * Security headers on every response and per-role request rate limits (issue 13, items 1 and 6).
  *
- * Headers come from @fastify/helmet with one Content-Security-Policy that everything this server
+ * Headers come from helmet with one Content-Security-Policy that everything this server
  * renders satisfies: the console (its own scripts only; React and ECharts set inline styles), the
  * printable notices and `/releases` (self-contained pages with an inline <style> and a JSON data
  * block, which is not script), and swagger-ui at `/docs` (its own scripts and styles). No page
- * may be framed, and the API's JSON is never sniffed into something else.
+ * may be framed, and the API's JSON is never sniffed into something else. The policy is the same
+ * for every response, so helmet runs once at start-up and its header set is replayed on each
+ * request: @fastify/helmet rebuilt the middleware and re-parsed the directives per request, about
+ * a tenth of a lookup's CPU (docs/benchmarks.md, "Lookup overhead").
  *
  * Rate limits come from @fastify/rate-limit, counted after authentication (so per credential, not
  * per address: a whole ministry behind one NAT is many credentials) and before the body is read.
  */
-import fastifyHelmet from '@fastify/helmet';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import helmet from 'helmet';
 import type { RateLimits } from '../config.js';
 import { Problem } from '../lib/problem.js';
 import { clientKey } from './failure-limiter.js';
@@ -31,9 +35,9 @@ export const CONTENT_SECURITY_POLICY = {
   formAction: ["'self'"],
 };
 
-export async function registerSecurityHeaders(app: FastifyInstance, opts: { https: boolean }): Promise<void> {
-  await app.register(fastifyHelmet, {
-    global: true,
+/** The headers helmet sets with this server's options, computed once: [name, value] pairs. */
+export function securityHeaders(opts: { https: boolean }): [string, string][] {
+  const middleware = helmet({
     contentSecurityPolicy: {
       useDefaults: false,
       // Upgrading requests on a plain-http deployment (development, loopback) would break every asset.
@@ -44,6 +48,30 @@ export async function registerSecurityHeaders(app: FastifyInstance, opts: { http
     // Feeds, exports and keys are fetched by other platforms' servers, not embedded by browsers.
     crossOriginResourcePolicy: { policy: 'same-origin' },
     strictTransportSecurity: opts.https ? { maxAge: 31536000, includeSubDomains: true } : false,
+  });
+  const headers = new Map<string, string>();
+  // helmet's middleware only sets (and, for X-Powered-By, removes) headers, synchronously; none of
+  // our directives depends on the request.
+  const recorder = {
+    setHeader: (name: string, value: string | number) => void headers.set(name.toLowerCase(), String(value)),
+    removeHeader: (name: string) => void headers.delete(name.toLowerCase()),
+  };
+  let failure: unknown = null;
+  middleware({} as IncomingMessage, recorder as unknown as ServerResponse, (err?: unknown) => {
+    if (err) failure = err;
+  });
+  if (failure) throw failure;
+  return [...headers];
+}
+
+export async function registerSecurityHeaders(app: FastifyInstance, opts: { https: boolean }): Promise<void> {
+  const headers = securityHeaders(opts);
+  // On the raw response, as helmet did: hijacked routes (the event stream) carry them too, and a
+  // handler's own reply.header() still overrides one.
+  app.addHook('onRequest', (_request, reply, done) => {
+    const raw = reply.raw;
+    for (let i = 0; i < headers.length; i++) raw.setHeader(headers[i][0], headers[i][1]);
+    done();
   });
 }
 
