@@ -48,6 +48,21 @@ describe(`security headers on every response (${dbLabel})`, () => {
     }
   });
 
+  test('the event stream, which writes its own response, carries them too', async () => {
+    const org = await makeOrg(h.c, 'security_vendor');
+    await h.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = h.app.server.address() as { port: number };
+    const ac = new AbortController();
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/api/v1/stream`, { headers: org.headers, signal: ac.signal });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('content-type'), 'text/event-stream; charset=utf-8');
+      assertHardened({ headers: Object.fromEntries(res.headers) }, '/api/v1/stream');
+    } finally {
+      ac.abort();
+    }
+  });
+
   test('a page whose HTML would run an inline script is not allowed to by the policy', async () => {
     const r = await h.app.inject({ method: 'GET', url: '/releases' });
     assert.match(r.body, /<html/);
