@@ -41,6 +41,8 @@ interface Turn {
   rps: number;
   p99: number;
   cpuUsPerRequest: number;
+  /** Transactions the database committed per request during the turn (lookups that asked it). */
+  dbPerRequest: number;
   non2xx: number;
 }
 
@@ -57,7 +59,11 @@ async function main() {
   await client.connect();
   const stored = Number((await client.query('SELECT count(*) AS n FROM indicators')).rows[0].n);
   const known: string[] = (await client.query(`SELECT value FROM indicators ORDER BY random() LIMIT ${REQUEST_LIST}`)).rows.map((r) => r.value);
-  await client.end();
+  // Statistics are flushed by each backend within a second or so; a turn lasts several.
+  const commits = async () => {
+    await client.query('SELECT pg_stat_clear_snapshot()');
+    return Number((await client.query('SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = current_database()')).rows[0].n);
+  };
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'threatshare-overhead-state-'));
   const handle = await openDatabase({ databaseUrl: url });
   const c = await createContainer(loadConfig({ DATA_DIR: stateDir, DATABASE_URL: url }), { handle, loadIndex: false });
@@ -98,15 +104,21 @@ async function main() {
     for (let r = 0; r < rounds; r++) {
       for (const s of servers) {
         const cpu0 = cpuSeconds(s.child.pid!);
+        const db0 = await commits();
         const a = await cannon(s.port, paths, headers, duration);
         const cpuUs = ((cpuSeconds(s.child.pid!) - cpu0) * 1e6) / Math.max(a.requests.total, 1);
-        byServer.get(s.name)!.push({ rps: a.requests.average, p99: a.latency.p99, cpuUsPerRequest: cpuUs, non2xx: a.non2xx });
-        console.log(`[${m.name}, round ${r + 1}, ${s.name}] ${fmt(a.requests.average)} req/s, p50 ${a.latency.p50} ms, p99 ${a.latency.p99} ms, ${fmt(cpuUs, 1)} µs CPU/request, non-2xx ${a.non2xx}; load ${load()}`);
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        const dbPerRequest = ((await commits()) - db0 - 2) / Math.max(a.requests.total, 1);
+        byServer.get(s.name)!.push({ rps: a.requests.average, p99: a.latency.p99, cpuUsPerRequest: cpuUs, dbPerRequest, non2xx: a.non2xx });
+        console.log(
+          `[${m.name}, round ${r + 1}, ${s.name}] ${fmt(a.requests.average)} req/s, p50 ${a.latency.p50} ms, p99 ${a.latency.p99} ms, ${fmt(cpuUs, 1)} µs CPU/request, ${fmt(dbPerRequest, 4)} database transactions/request, non-2xx ${a.non2xx}; load ${load()}`,
+        );
       }
     }
     results.push({ mix: m.name, byServer });
   }
   for (const s of servers) await stopServer(s.child);
+  await client.end();
 
   const median = (xs: number[]) => {
     const s = [...xs].sort((a, b) => a - b);
