@@ -30,9 +30,9 @@ const WARMUP_SECONDS = 2;
 const REQUEST_LIST = 20_000;
 const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
 
-/** CPU seconds (user + system) a process has used so far. */
-function cpuSeconds(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+/** CPU seconds (user + system) a process (or, with `thread`, one of its threads) has used so far. */
+function cpuSeconds(pid: number, thread?: number): number {
+  const stat = fs.readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
 }
@@ -41,6 +41,10 @@ interface Turn {
   rps: number;
   p99: number;
   cpuUsPerRequest: number;
+  /** The main thread's share of it: JavaScript runs there, so on a busy machine it sets the rate. */
+  mainUsPerRequest: number;
+  /** The load generator's (this process's) CPU per request: when it is near its share of the machine, it is what limits the rate. */
+  clientUsPerRequest: number;
   /** Transactions the database committed per request during the turn (lookups that asked it). */
   dbPerRequest: number;
   non2xx: number;
@@ -104,14 +108,18 @@ async function main() {
     for (let r = 0; r < rounds; r++) {
       for (const s of servers) {
         const cpu0 = cpuSeconds(s.child.pid!);
+        const main0 = cpuSeconds(s.child.pid!, s.child.pid!);
+        const client0 = cpuSeconds(process.pid);
         const db0 = await commits();
         const a = await cannon(s.port, paths, headers, duration);
         const cpuUs = ((cpuSeconds(s.child.pid!) - cpu0) * 1e6) / Math.max(a.requests.total, 1);
+        const mainUs = ((cpuSeconds(s.child.pid!, s.child.pid!) - main0) * 1e6) / Math.max(a.requests.total, 1);
+        const clientUs = ((cpuSeconds(process.pid) - client0) * 1e6) / Math.max(a.requests.total, 1);
         await new Promise((resolve) => setTimeout(resolve, 1500));
         const dbPerRequest = ((await commits()) - db0 - 2) / Math.max(a.requests.total, 1);
-        byServer.get(s.name)!.push({ rps: a.requests.average, p99: a.latency.p99, cpuUsPerRequest: cpuUs, dbPerRequest, non2xx: a.non2xx });
+        byServer.get(s.name)!.push({ rps: a.requests.average, p99: a.latency.p99, cpuUsPerRequest: cpuUs, mainUsPerRequest: mainUs, clientUsPerRequest: clientUs, dbPerRequest, non2xx: a.non2xx });
         console.log(
-          `[${m.name}, round ${r + 1}, ${s.name}] ${fmt(a.requests.average)} req/s, p50 ${a.latency.p50} ms, p99 ${a.latency.p99} ms, ${fmt(cpuUs, 1)} µs CPU/request, ${fmt(dbPerRequest, 4)} database transactions/request, non-2xx ${a.non2xx}; load ${load()}`,
+          `[${m.name}, round ${r + 1}, ${s.name}] ${fmt(a.requests.average)} req/s, p50 ${a.latency.p50} ms, p99 ${a.latency.p99} ms, ${fmt(cpuUs, 1)} µs CPU/request (main thread ${fmt(mainUs, 1)}), client ${fmt(clientUs, 1)} µs/request, ${fmt(dbPerRequest, 4)} database transactions/request, non-2xx ${a.non2xx}; load ${load()}`,
         );
       }
     }
@@ -132,10 +140,10 @@ async function main() {
       const rate = median(t.map((x, i) => x.rps / b[i].rps));
       const p99 = median(t.map((x, i) => x.p99 / Math.max(b[i].p99, 1)));
       console.log(
-        `  ${r.mix} ${name}: ${fmt(median(t.map((x) => x.rps)))} req/s, p99 ${median(t.map((x) => x.p99))} ms, ${fmt(median(t.map((x) => x.cpuUsPerRequest)), 1)} µs CPU/request; rate ${fmt(rate, 3)} of bare, p99 ${fmt(p99, 2)}x bare`,
+        `  ${r.mix} ${name}: ${fmt(median(t.map((x) => x.rps)))} req/s, p99 ${median(t.map((x) => x.p99))} ms, ${fmt(median(t.map((x) => x.cpuUsPerRequest)), 1)} µs CPU/request (main thread ${fmt(median(t.map((x) => x.mainUsPerRequest)), 1)}); rate ${fmt(rate, 3)} of bare, p99 ${fmt(p99, 2)}x bare`,
       );
     }
-    console.log(`  ${r.mix} bare: ${fmt(median(b.map((x) => x.rps)))} req/s, p99 ${median(b.map((x) => x.p99))} ms, ${fmt(median(b.map((x) => x.cpuUsPerRequest)), 1)} µs CPU/request`);
+    console.log(`  ${r.mix} bare: ${fmt(median(b.map((x) => x.rps)))} req/s, p99 ${median(b.map((x) => x.p99))} ms, ${fmt(median(b.map((x) => x.cpuUsPerRequest)), 1)} µs CPU/request (main thread ${fmt(median(b.map((x) => x.mainUsPerRequest)), 1)})`);
   }
 }
 
