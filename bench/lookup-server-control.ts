@@ -6,8 +6,12 @@ import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { ServerMessage } from './lookup-server.js';
 
-export async function startServer(args: string[]): Promise<{ child: ChildProcess; ready: Extract<ServerMessage, { kind: 'ready' }> }> {
-  const child = fork(path.join(import.meta.dirname, 'lookup-server.ts'), args, {
+export async function startServer(
+  args: string[],
+  // Another checkout's server (bench/lookup-overhead.ts compares two trees in one run).
+  script = path.join(import.meta.dirname, 'lookup-server.ts'),
+): Promise<{ child: ChildProcess; ready: Extract<ServerMessage, { kind: 'ready' }> }> {
+  const child = fork(script, args, {
     // The bench's own 8 GiB heap limit would let V8 grow the server's heap lazily and put
     // 200–300 MiB on its RSS under load. BENCH_SERVER_NODE_ARGS adds flags for profiling the
     // server (e.g. "--cpu-prof --trace-gc").

@@ -1,21 +1,26 @@
 /**
  * Security headers on every response and per-role request rate limits (issue 13, items 1 and 6).
  *
- * Headers come from @fastify/helmet with one Content-Security-Policy that everything this server
+ * Headers come from helmet with one Content-Security-Policy that everything this server
  * renders satisfies: the console (its own scripts only; React and ECharts set inline styles), the
  * printable notices and `/releases` (self-contained pages with an inline <style> and a JSON data
  * block, which is not script), and swagger-ui at `/docs` (its own scripts and styles). No page
- * may be framed, and the API's JSON is never sniffed into something else.
+ * may be framed, and the API's JSON is never sniffed into something else. The policy is the same
+ * for every response, so helmet runs once at start-up and its header set is replayed on each
+ * request: @fastify/helmet rebuilt the middleware and re-parsed the directives per request, about
+ * a tenth of a lookup's CPU (docs/benchmarks.md, "Lookup overhead").
  *
- * Rate limits come from @fastify/rate-limit, counted after authentication (so per credential, not
- * per address: a whole ministry behind one NAT is many credentials) and before the body is read.
+ * Rate limits are counted after authentication (so per credential, not per address: a whole
+ * ministry behind one NAT is many credentials) and before the body is read, by an in-memory
+ * fixed-window counter (request-limiter.ts) with one synchronous map probe per request.
  */
-import fastifyHelmet from '@fastify/helmet';
-import fastifyRateLimit from '@fastify/rate-limit';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import helmet from 'helmet';
 import type { RateLimits } from '../config.js';
 import { Problem } from '../lib/problem.js';
 import { clientKey } from './failure-limiter.js';
+import { RequestLimiter } from './request-limiter.js';
 
 export const CONTENT_SECURITY_POLICY = {
   defaultSrc: ["'self'"],
@@ -31,9 +36,9 @@ export const CONTENT_SECURITY_POLICY = {
   formAction: ["'self'"],
 };
 
-export async function registerSecurityHeaders(app: FastifyInstance, opts: { https: boolean }): Promise<void> {
-  await app.register(fastifyHelmet, {
-    global: true,
+/** The headers helmet sets with this server's options, computed once: [name, value] pairs. */
+export function securityHeaders(opts: { https: boolean }): [string, string][] {
+  const middleware = helmet({
     contentSecurityPolicy: {
       useDefaults: false,
       // Upgrading requests on a plain-http deployment (development, loopback) would break every asset.
@@ -44,6 +49,30 @@ export async function registerSecurityHeaders(app: FastifyInstance, opts: { http
     // Feeds, exports and keys are fetched by other platforms' servers, not embedded by browsers.
     crossOriginResourcePolicy: { policy: 'same-origin' },
     strictTransportSecurity: opts.https ? { maxAge: 31536000, includeSubDomains: true } : false,
+  });
+  const headers = new Map<string, string>();
+  // helmet's middleware only sets (and, for X-Powered-By, removes) headers, synchronously; none of
+  // our directives depends on the request.
+  const recorder = {
+    setHeader: (name: string, value: string | number) => void headers.set(name.toLowerCase(), String(value)),
+    removeHeader: (name: string) => void headers.delete(name.toLowerCase()),
+  };
+  let failure: unknown = null;
+  middleware({} as IncomingMessage, recorder as unknown as ServerResponse, (err?: unknown) => {
+    if (err) failure = err;
+  });
+  if (failure) throw failure;
+  return [...headers];
+}
+
+export async function registerSecurityHeaders(app: FastifyInstance, opts: { https: boolean }): Promise<void> {
+  const headers = securityHeaders(opts);
+  // On Fastify's reply rather than the raw response: Node then validates each header once, in
+  // writeHead, instead of in setHeader and again in writeHead. A hijacked route (the event
+  // stream) writes reply.getHeaders() itself; a handler's own reply.header() still overrides one.
+  app.addHook('onRequest', (_request, reply, done) => {
+    for (let i = 0; i < headers.length; i++) reply.header(headers[i][0], headers[i][1]);
+    done();
   });
 }
 
@@ -64,20 +93,35 @@ export function rateLimitKey(request: FastifyRequest): string {
   return `client:${clientKey(request.ip)}`;
 }
 
-export async function registerRateLimits(app: FastifyInstance, limits: RateLimits | null): Promise<void> {
+export async function registerRateLimits(app: FastifyInstance, limits: RateLimits | null, limiter = new RequestLimiter(60_000, 20_000)): Promise<void> {
   if (!limits) return;
-  await app.register(fastifyRateLimit, {
-    global: true,
-    // After the onRequest authentication hook, before the body is read.
-    hook: 'preParsing',
-    timeWindow: 60_000,
-    max: async (request) => rateLimitOf(request, limits),
-    keyGenerator: rateLimitKey,
+  // A principal is cached by authentication for seconds (auth.service.ts), so its key and limit
+  // are worked out once per principal object, not per request.
+  const ofPrincipal = new WeakMap<object, { key: string; max: number }>();
+  app.addHook('preParsing', (request, reply, payload, done) => {
     // Load balancers poll the health check from one address.
-    allowList: (request) => request.url === '/healthz',
-    // Bounded memory: least recently seen keys go first.
-    cache: 20_000,
-    errorResponseBuilder: (_request, context) =>
-      new Problem('rate_limited', `Rate limit of ${context.max} requests per minute exceeded; retry in ${context.after}`, { extra: { retry_after: Math.max(1, Math.ceil(context.ttl / 1000)) } }),
+    if (request.url === '/healthz') return done(null, payload);
+    const p = request.principal;
+    let key: string;
+    let max: number;
+    if (p) {
+      let known = ofPrincipal.get(p);
+      if (known === undefined) {
+        known = { key: rateLimitKey(request), max: rateLimitOf(request, limits) };
+        ofPrincipal.set(p, known);
+      }
+      key = known.key;
+      max = known.max;
+    } else {
+      key = rateLimitKey(request);
+      max = limits.anonymous;
+    }
+    const w = limiter.hit(key);
+    const left = limiter.secondsLeft(w);
+    reply.header('x-ratelimit-limit', max);
+    reply.header('x-ratelimit-remaining', Math.max(0, max - w.count));
+    reply.header('x-ratelimit-reset', left);
+    if (w.count <= max) return done(null, payload);
+    done(new Problem('rate_limited', `Rate limit of ${max} requests per minute exceeded; retry in ${left} s`, { extra: { retry_after: left } }));
   });
 }

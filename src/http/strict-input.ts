@@ -46,9 +46,19 @@ export function findUnstorableString(value: unknown, pointer = ''): { field: str
     return null;
   }
   if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
+    // for...in over own keys: no entries array per request (every query string passes here).
+    const o = value as Record<string, unknown>;
+    for (const k in o) {
+      if (!Object.hasOwn(o, k)) continue;
       const keyReason = badReason(k);
       if (keyReason) return { field: `${pointer}/${escapePointer(k.replace(BAD, '\uFFFD'))}`, message: `the key ${keyReason}` };
+      const v = o[k];
+      // A string needs no pointer unless it is bad: build it only then.
+      if (typeof v === 'string') {
+        const reason = badReason(v);
+        if (reason) return { field: `${pointer}/${escapePointer(k)}`, message: reason };
+        continue;
+      }
       const bad = findUnstorableString(v, `${pointer}/${escapePointer(k)}`);
       if (bad) return bad;
     }

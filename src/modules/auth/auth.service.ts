@@ -1,7 +1,9 @@
 /**
  * Authentication of API tokens and users, and their management. Authenticated principals are kept
  * for a few seconds in memory so the hot read paths (lookups, TAXII, feeds) do not pay a query per
- * request; a revocation in this process takes effect at once, in other processes within the TTL.
+ * request; a revocation in this process takes effect at once, in other processes (the CLI, other
+ * servers) within TOKEN_CACHE_TTL_MS of the token's last check against the database, and an expiry
+ * at its time (docs/scaling.md, "Authentication on the hot path").
  */
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/database.js';
@@ -12,7 +14,8 @@ import { authRepository } from './auth.repository.js';
 import { ROLES, type OrgKind, type Principal, type Role } from './principal.js';
 import { generateToken, hashPassword, hashToken, verifyPassword } from './secrets.js';
 
-const CACHE_TTL_MS = 10_000;
+/** How long a verified token's principal is trusted without asking the database again. */
+export const TOKEN_CACHE_TTL_MS = 10_000;
 const TOUCH_EVERY_MS = 60_000;
 
 export class AuthService {
@@ -23,22 +26,25 @@ export class AuthService {
   constructor(
     private readonly db: Db,
     private readonly audit: AuditService,
+    /** Milliseconds since the epoch; tests move it to cross the cache bound without sleeping. */
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** The principal of a token authenticated within the last few seconds, without waiting. */
   cachedPrincipal(token: string): Principal | undefined {
     const hit = this.cache.get(token);
-    return hit && hit.until > Date.now() ? hit.principal : undefined;
+    return hit !== undefined && hit.until > this.now() ? hit.principal : undefined;
   }
 
   async authenticateToken(token: string): Promise<Principal | null> {
     const cached = this.cachedPrincipal(token);
     if (cached) return cached;
     const hash = hashToken(token);
-    const now = Date.now();
+    const now = this.now();
     const row = await authRepository.principalByTokenHash(this.db, hash);
     if (!row || row.revoked_at || row.disabled_at || row.org_status !== 'active') return null;
-    if (row.expires_at && new Date(row.expires_at).getTime() <= now) return null;
+    const expiresAt = row.expires_at ? new Date(row.expires_at).getTime() : Infinity;
+    if (expiresAt <= now) return null;
     const principal: Principal = {
       orgId: row.org_id,
       orgKind: row.org_kind as OrgKind,
@@ -50,7 +56,8 @@ export class AuthService {
       roles: row.roles as Role[],
     };
     if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(token, { principal, until: now + CACHE_TTL_MS });
+    // Never trusted past the token's own expiry.
+    this.cache.set(token, { principal, until: Math.min(now + TOKEN_CACHE_TTL_MS, expiresAt) });
     const last = this.touched.get(row.token_id) ?? 0;
     if (now - last > TOUCH_EVERY_MS) {
       this.touched.set(row.token_id, now);

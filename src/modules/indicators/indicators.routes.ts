@@ -19,9 +19,11 @@ export function indicatorsRoutes(app: FastifyInstance, indicators: IndicatorsSer
       querystring: LookupQuery,
       response: { 200: LookupResult, ...problemResponses },
     },
-    handler: async (req) => {
+    // Not async: most answers are ready at once (lookupNow), and Fastify sends a returned value
+    // without a promise in between.
+    handler: (req) => {
       const q = req.query as { value: string; type?: ObservableType };
-      return indicators.lookup(principalOf(req), q.value, q.type);
+      return indicators.lookupNow(principalOf(req), q.value, q.type);
     },
   });
 

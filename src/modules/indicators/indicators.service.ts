@@ -523,7 +523,25 @@ export class IndicatorsService {
    * and an entry each would turn the audit log into a query log (docs/sharing.md).
    */
   async lookup(p: Principal, raw: string, type?: ObservableType): Promise<LookupResult> {
-    return this.lookupOne(p, raw, type);
+    return this.lookupNow(p, raw, type);
+  }
+
+  /**
+   * `lookup`, answered without a promise when no database read is needed: a value the filter
+   * rules out, or a hot entry whose visibility needs no reporter check. That is nearly every
+   * lookup (99% of a resolver's values are unknown), and the HTTP route returns it as it is.
+   */
+  lookupNow(p: Principal, raw: string, type?: ObservableType): LookupResult | Promise<LookupResult> {
+    const n = type ? normalizeObservable(type, raw) : normalizeAny(raw);
+    if (!n.ok) return { query: raw, type: type ?? null, value: null, known: false, error: { code: n.code, message: n.message } };
+    if (!this.index.mightContain(n.type, n.value)) return { query: raw, type: n.type, value: n.value, known: false };
+    const cached = this.index.cachedEntry(n.type, n.value);
+    if (cached !== undefined && !this.stale.has(cached.id)) {
+      const v = indicatorVisibility(p, cached);
+      if (v === 'visible') return { query: raw, type: n.type, value: n.value, known: true, indicator: presentIndicator(cached) };
+      if (v === 'hidden') return { query: raw, type: n.type, value: n.value, known: false };
+    }
+    return this.lookupStored(p, raw, n.type, n.value);
   }
 
   /**
@@ -582,12 +600,11 @@ export class IndicatorsService {
     return e;
   }
 
-  private async lookupOne(p: Principal, raw: string, type: ObservableType | undefined): Promise<LookupResult> {
-    const n = type ? normalizeObservable(type, raw) : normalizeAny(raw);
-    if (!n.ok) return { query: raw, type: type ?? null, value: null, known: false, error: { code: n.code, message: n.message } };
-    const hit = await this.find(n.type, n.value);
-    if (!hit || !(await this.canSee(p, hit))) return { query: raw, type: n.type, value: n.value, known: false };
-    return { query: raw, type: n.type, value: n.value, known: true, indicator: presentIndicator(hit) };
+  /** The rest of a lookup that the filter and the hot cache could not answer: the unique index, the reporters. */
+  private async lookupStored(p: Principal, raw: string, type: string, value: string): Promise<LookupResult> {
+    const hit = await this.find(type, value);
+    if (!hit || !(await this.canSee(p, hit))) return { query: raw, type, value, known: false };
+    return { query: raw, type, value, known: true, indicator: presentIndicator(hit) };
   }
 
   private async recordRead(p: Principal, read: RestrictedRead): Promise<void> {

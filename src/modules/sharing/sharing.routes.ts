@@ -3,6 +3,7 @@
  * the exclusion list, bulletins, releases (API, public page, Atom feed), subscriptions and the
  * server-sent-events stream.
  */
+import type { OutgoingHttpHeaders } from 'node:http';
 import { pipeline, Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -258,7 +259,8 @@ export function sharingRoutes(app: FastifyInstance, s: Sharing): void {
       let cursor = fromHeader ?? (req.query as { last_event_id?: number }).last_event_id ?? (await s.subscriptions.streamStart());
       reply.hijack();
       const res = reply.raw;
-      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      // The headers the hooks set (security headers, rate limits) go out with the stream's own.
+      res.writeHead(200, { ...(reply.getHeaders() as OutgoingHttpHeaders), 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
       res.write(`retry: 3000\n: stream from ${cursor}\n\n`);
       let closed = false;
       let wake: (() => void) | null = null;
