@@ -180,10 +180,13 @@ export const mispRepository = {
 
   /** The values of some spans, in id order (an id no longer stored is skipped, as the view does). */
   async attributes(db: Executor, spans: readonly SightingSpan[]): Promise<FeedAttributeRow[]> {
+    // LATERAL: each span walks the primary key. As a plain join the planner, knowing the array's
+    // size, walked `indicators` in id order to spare the sort and tested every span on every row
+    // (18 s for 5,000 spans against 20,000 values, measured).
     const r = await sql<FeedAttributeRow>`
       SELECT i.id AS indicator_id, i.type, i.value, i.hash_algorithm, i.status, i.excluded, i.listing, i.valid_until, g.seen_at
-      FROM unnest(${spans.map((s) => s.first)}::bigint[], ${spans.map((s) => s.last)}::bigint[], ${spans.map((s) => s.seen_at)}::timestamptz[]) AS g(a, b, seen_at)
-      JOIN indicators i ON i.id BETWEEN g.a AND g.b
+      FROM unnest(${spans.map((s) => s.first)}::bigint[], ${spans.map((s) => s.last)}::bigint[], ${spans.map((s) => new Date(s.seen_at).toISOString())}::timestamptz[]) AS g(a, b, seen_at)
+      CROSS JOIN LATERAL (SELECT * FROM indicators x WHERE x.id BETWEEN g.a AND g.b OFFSET 0) i
       ORDER BY i.id`.execute(db);
     return r.rows;
   },
