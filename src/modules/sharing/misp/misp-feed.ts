@@ -133,6 +133,12 @@ export function manifestEntry(r: FeedReport, part = 0, parts = 1) {
   };
 }
 
+/** The MISP type of an observable that becomes an attribute, or null where it stays out (see mispAttribute). */
+export function mispAttributeOf(a: Pick<FeedAttribute, 'status' | 'type' | 'hash_algorithm'>) {
+  if (a.status === 'withdrawn' || a.status === 'false_positive') return null;
+  return mispAttributeType(a.type, a.hash_algorithm);
+}
+
 /**
  * One observable as a MISP attribute, or null where it stays out: withdrawn and false-positive
  * values, and types MISP has no attribute for. The others stay as intelligence, marked for
@@ -140,8 +146,7 @@ export function manifestEntry(r: FeedReport, part = 0, parts = 1) {
  * provisionally listed, active, not excluded, not expired.
  */
 export function mispAttribute(r: FeedReport, a: FeedAttribute) {
-  if (a.status === 'withdrawn' || a.status === 'false_positive') return null;
-  const t = mispAttributeType(a.type, a.hash_algorithm);
+  const t = mispAttributeOf(a);
   if (t === null) return null;
   return {
     uuid: uuidv5(`misp-attribute/${r.id}/${a.indicator_id}`, THREATSHARE_STIX_NAMESPACE),

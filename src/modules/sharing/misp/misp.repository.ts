@@ -82,7 +82,7 @@ export const mispRepository = {
       CROSS JOIN LATERAL (SELECT greatest(1, ceil(${valueCount}::numeric / ${f.cap}))::int AS parts) n
       CROSS JOIN LATERAL generate_series(n.parts - 1, 0, -1) AS k(part)
       WHERE r.observable_count > 0 AND ${reportInFeedSql(f.audience)}
-        ${b ? sql`AND (r.received_at, r.id) <= (${b.received_key}::timestamptz, ${b.id}::uuid) AND (r.received_at, r.id, k.part) < (${b.received_key}::timestamptz, ${b.id}::uuid, ${b.part}::int)` : sql``}
+        ${b ? sql`AND r.received_at <= ${b.received_key}::timestamptz AND (r.received_at, r.id, k.part) < (${b.received_key}::timestamptz, ${b.id}::uuid, ${b.part}::int)` : sql``}
       ORDER BY r.received_at DESC, r.id DESC, k.part DESC
       LIMIT ${f.limit}`.execute(db);
     return r.rows.map(trimProvince);

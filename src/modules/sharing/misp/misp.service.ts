@@ -22,8 +22,8 @@ import type { Principal } from '../../auth/principal.js';
 import { canSeeReporter } from '../../access/indicator-visibility.js';
 import { canSeeReport, isReportInFeed, reportAudienceOf } from '../../access/report-visibility.js';
 import { isPersonalValue, listProvince, RestrictedRead } from '../../access/confidentiality.js';
-import { eventFrame, hashLine, manifestEntry, MAX_PARTS, mispAttribute, parsePartUuid, partUuid, type FeedReport } from './misp-feed.js';
-import { mispRepository, type EventKey, type FeedReportRow } from './misp.repository.js';
+import { eventFrame, hashLine, manifestEntry, MAX_PARTS, mispAttribute, mispAttributeOf, parsePartUuid, partUuid, type FeedReport } from './misp-feed.js';
+import { mispRepository, type EventKey, type FeedAttributeRow, type FeedReportRow } from './misp.repository.js';
 
 export const MISP_MAX_EVENTS = 5000;
 export const MISP_MAX_ATTRIBUTES = 100_000;
@@ -125,19 +125,35 @@ export class MispFeedService {
    * the report only because it is shared at TLP:CLEAR or GREEN; those who may see the report
    * itself are entitled to them. `onPersonal` hears of each personal value handed out.
    */
-  private async *attributes(p: Principal, r: FeedReportRow, f: FeedReport, part: number, onPersonal: () => void) {
+  private async *attributes(p: Principal, r: FeedReportRow, part: number, onPersonal: () => void): AsyncGenerator<FeedAttributeRow[]> {
     const entitled = canSeeReport(p, r);
-    for await (const spans of mispRepository.spans(this.db, r.id, part * this.maxAttributes, this.maxAttributes, this.batch)) {
-      const out = [];
-      for (const a of await mispRepository.attributes(this.db, spans)) {
-        const personal = isPersonalValue(a);
-        if (personal && !entitled) continue;
-        const m = mispAttribute(f, a);
-        if (m === null) continue;
-        if (personal) onPersonal();
-        out.push(m);
+    const spans = mispRepository.spans(this.db, r.id, part * this.maxAttributes, this.maxAttributes, this.batch)[Symbol.asyncIterator]();
+    const read = async () => {
+      const s = await spans.next();
+      return s.done ? null : mispRepository.attributes(this.db, s.value);
+    };
+    // The next batch is read while this one is rendered and sent.
+    let pending = read();
+    try {
+      for (;;) {
+        const rows = await pending;
+        if (rows === null) return;
+        pending = read();
+        const out: FeedAttributeRow[] = [];
+        for (const a of rows) {
+          if (mispAttributeOf(a) === null) continue;
+          if (isPersonalValue(a)) {
+            if (!entitled) continue;
+            onPersonal();
+          }
+          out.push(a);
+        }
+        yield out;
       }
-      yield out;
+    } finally {
+      // Cut off: the batch in flight is not wanted any more, nor its failure.
+      pending.catch(() => undefined);
+      await spans.return(undefined);
     }
   }
 
@@ -169,9 +185,9 @@ export class MispFeedService {
         const { head, tail } = eventFrame(f, part, r.parts);
         yield head;
         let first = true;
-        for await (const batch of self.attributes(p, r, f, part, () => (personal = true))) {
+        for await (const batch of self.attributes(p, r, part, () => (personal = true))) {
           if (batch.length === 0) continue;
-          yield `${first ? '' : ','}${batch.map((a) => JSON.stringify(a)).join(',')}`;
+          yield `${first ? '' : ','}${batch.map((a) => JSON.stringify(mispAttribute(f, a))).join(',')}`;
           first = false;
         }
         yield tail;
@@ -206,7 +222,7 @@ export class MispFeedService {
           }
           const c = state.current;
           const eventUuid = partUuid(e.id, e.part);
-          for await (const batch of self.attributes(p, e, feedReport(p, e), e.part, () => (c.personal = true))) {
+          for await (const batch of self.attributes(p, e, e.part, () => (c.personal = true))) {
             if (batch.length) yield `${batch.map((a) => hashLine(a.value, eventUuid)).join('\n')}\n`;
           }
         }
