@@ -141,12 +141,13 @@ export class MispFeedService {
         pending = read();
         const out: FeedAttributeRow[] = [];
         for (const a of rows) {
-          if (mispAttributeOf(a) === null) continue;
+          // As before the feed was paged: an entitled reader's read names observables.value when
+          // the report part holds a personal value, whether or not it became an attribute.
           if (isPersonalValue(a)) {
             if (!entitled) continue;
             onPersonal();
           }
-          out.push(a);
+          if (mispAttributeOf(a) !== null) out.push(a);
         }
         yield out;
       }
@@ -164,10 +165,12 @@ export class MispFeedService {
     let reportId = id;
     let part = 0;
     if (parsed) {
+      // A part's uuid, unless it is a report's own that happens to look like one (not a v4).
       const match = (await mispRepository.reportsBetween(this.db, parsed.low, parsed.high)).find((c) => partUuid(c, parsed.part) === id);
-      if (!match) throw notFound('Event');
-      reportId = match;
-      part = parsed.part;
+      if (match) {
+        reportId = match;
+        part = parsed.part;
+      }
     }
     const r = await mispRepository.report(this.db, reportId, this.maxAttributes);
     if (!r || !isReportInFeed(p, r) || part >= r.parts) throw notFound('Event');
