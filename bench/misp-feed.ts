@@ -71,30 +71,29 @@ interface FeedFigures {
   rssBefore: number;
 }
 
+const MARK = Buffer.from('"object_relation"');
+const NEWLINE = 0x0a;
+
 /** Reads a response body, counting bytes and (for events) attributes, never holding it whole. */
 async function drain(res: Response, countAttributes: boolean): Promise<{ bytes: number; attributes: number; lines: number }> {
   if (!res.ok || !res.body) throw new Error(`${res.status} ${await res.text()}`);
   let bytes = 0;
   let attributes = 0;
   let lines = 0;
-  let carry = '';
-  const decoder = new TextDecoder();
+  let carry = Buffer.alloc(0);
   for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
     bytes += chunk.length;
-    const text = carry + decoder.decode(chunk, { stream: true });
     if (countAttributes) {
       // Every attribute carries one "object_relation" key; the event itself none.
-      let at = text.indexOf('"object_relation"');
-      let last = -1;
-      while (at >= 0) {
+      const buf = carry.length ? Buffer.concat([carry, chunk]) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+      let end = 0;
+      for (let at = buf.indexOf(MARK); at >= 0; at = buf.indexOf(MARK, at + MARK.length)) {
         attributes++;
-        last = at;
-        at = text.indexOf('"object_relation"', at + 1);
+        end = at + MARK.length;
       }
-      carry = text.slice(Math.max(last + 1, text.length - 20));
+      carry = Buffer.from(buf.subarray(Math.max(end, buf.length - MARK.length + 1)));
     } else {
-      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines++;
-      carry = '';
+      for (let i = chunk.indexOf(NEWLINE); i >= 0; i = chunk.indexOf(NEWLINE, i + 1)) lines++;
     }
   }
   return { bytes, attributes, lines };
