@@ -22,7 +22,7 @@ import type { Principal } from '../../auth/principal.js';
 import { canSeeReporter } from '../../access/indicator-visibility.js';
 import { canSeeReport, isReportInFeed, reportAudienceOf } from '../../access/report-visibility.js';
 import { isPersonalValue, listProvince, RestrictedRead } from '../../access/confidentiality.js';
-import { eventFrame, hashLine, manifestEntry, MAX_PARTS, mispAttribute, mispAttributeOf, parsePartUuid, partUuid, type FeedReport } from './misp-feed.js';
+import { attributeComment, eventFrame, hashLine, manifestEntry, MAX_PARTS, mispAttributeJson, mispAttributeOf, parsePartUuid, partUuid, type FeedReport } from './misp-feed.js';
 import { mispRepository, type EventKey, type FeedAttributeRow, type FeedReportRow } from './misp.repository.js';
 
 export const MISP_MAX_EVENTS = 5000;
@@ -188,9 +188,10 @@ export class MispFeedService {
         const { head, tail } = eventFrame(f, part, r.parts);
         yield head;
         let first = true;
+        const comment = attributeComment(f);
         for await (const batch of self.attributes(p, r, part, () => (personal = true))) {
           if (batch.length === 0) continue;
-          yield `${first ? '' : ','}${batch.map((a) => JSON.stringify(mispAttribute(f, a))).join(',')}`;
+          yield `${first ? '' : ','}${batch.map((a) => mispAttributeJson(f, a, comment)).join(',')}`;
           first = false;
         }
         yield tail;

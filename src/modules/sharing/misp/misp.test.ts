@@ -3,7 +3,9 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { makeOrg, type TestOrg } from '../../../../test/helpers/factories.js';
 import { dbLabel, startHarness, type Harness } from '../../../../test/helpers/harness.js';
-import { mispAttributeType, parsePartUuid, partUuid, PLATFORM_ORGC, reportToMispEvent } from './misp-feed.js';
+import { v5 as uuidv5 } from 'uuid';
+import { THREATSHARE_STIX_NAMESPACE } from '../../stix/stix-ids.js';
+import { mispAttribute, mispAttributeJson, mispAttributeType, parsePartUuid, partUuid, PLATFORM_ORGC, reportToMispEvent } from './misp-feed.js';
 import { MispFeedService } from './misp.service.js';
 
 describe('MISP attribute mapping (pure)', () => {
@@ -38,6 +40,21 @@ describe('MISP attribute mapping (pure)', () => {
       ['d7.example.com', true],
     ]);
     assert.deepEqual(e.Event.Orgc, PLATFORM_ORGC);
+  });
+
+  test('an attribute written out as JSON is JSON.stringify of the attribute; its uuid is the v5 it always was', () => {
+    const report = { id: '7c1f0a51-6ad9-4d3e-9f0e-3f6f1f1f1f1f', title: 't', category: 'malicious_resource', subtype: 'botnet_c2', tlp: 'green', received_at: new Date(0), discovered_at: new Date(0), reporter: null };
+    for (const [i, type, value, status, listing] of [
+      [1, 'domain', 'a"b\\c.example.com', 'active', 'confirmed'],
+      [2, 'phone', '+8613900000000', 'active', 'reported'],
+      [3, 'url', 'http://x.example/\u2028\n', 'handled', 'ordered'],
+      [4, 'domain', 'gone.example', 'withdrawn', 'confirmed'],
+    ] as const) {
+      const a = { indicator_id: i, type, value, hash_algorithm: null, status, excluded: false, listing, valid_until: null, seen_at: new Date(1_700_000_000_123) };
+      const o = mispAttribute(report, a);
+      assert.equal(mispAttributeJson(report, a), o === null ? null : JSON.stringify(o));
+      if (o) assert.equal(o.uuid, uuidv5(`misp-attribute/${report.id}/${i}`, THREATSHARE_STIX_NAMESPACE));
+    }
   });
 
   test("a part's uuid is a UUIDv8 that leads back to its report; part 0 is the report's own", () => {
