@@ -16,8 +16,9 @@
  *     feed-audience.ts and access.sql.ts;
  *   - taxii/taxii.repository.ts: the organization collection's `tlp <> 'red'` (let AMBER+STRICT out
  *     to the responsible unit) → access.sql.ts stixOrganizationBranches;
- *   - reports/reports.policy.ts canSeeReport, canSeeAffectedContact; misp.repository.ts's report
- *     filter; evidence.service.ts; orgs.policy.ts (contacts, webhooks); enforcement.policy.ts
+ *   - reports/reports.policy.ts canSeeReport, misp.service.ts `visible()` and misp.repository.ts's
+ *     report filter (three statements of one rule) → report-visibility.ts here (canSeeReport,
+ *     isReportInFeed, reportInFeedSql); reports.policy.ts canSeeAffectedContact; evidence.service.ts; orgs.policy.ts (contacts, webhooks); enforcement.policy.ts
  *     (penalties, appeals); bulletins.service.ts (what a bulletin may cite, its TLP floor);
  *     the audit timeline's province filter. Their rules are rows of ACCESS_TABLE and each one
  *     calls the predicate of this module named in the row.
@@ -58,6 +59,7 @@ export const ACCESS_TABLE: readonly AccessRule[] = [
   { object: 'report', audience: 'regulator_national', rows: 'all', fields: 'all' },
   { object: 'report', audience: 'professional_institution', rows: 'all', fields: 'all' },
   { object: 'report', audience: 'regulator_provincial', rows: 'its province', fields: 'all, in its province' },
+  { object: 'report (MISP feed event)', audience: 'other_organization', rows: 'the reports it may see as above, and everyone\'s at TLP:CLEAR or GREEN', fields: 'observables of a report it may see; in a shared one personal values are left out (a MISP attribute cannot be redacted)' },
   { object: 'reporter identity (org_id, report_id)', audience: 'regulator_provincial', rows: '—', fields: 'only for reports of its province, or where the reporter agreed' },
   { object: 'reporter identity (org_id, report_id)', audience: 'other_organization', rows: '—', fields: 'only where the reporter agreed (disclose_reporter)' },
   { object: 'reporter identity (org_id, report_id)', audience: 'noticed_unit', rows: '—', fields: 'only where the reporter agreed' },
