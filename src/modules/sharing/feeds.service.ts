@@ -112,7 +112,17 @@ export class FeedsService {
   async sweepExpired(batch = 50_000): Promise<number> {
     let total = 0;
     for (;;) {
-      const ids = await this.db.transaction().execute((tx) => sharingRepository.expireDue(tx, batch));
+      const ids = await this.db.transaction().execute(async (tx) => {
+        const expired = await sharingRepository.expireDue(tx, batch);
+        // One entry per batch, not per value: the rows themselves carry status and updated_at.
+        if (expired.length > 0) {
+          let lo = expired[0];
+          let hi = expired[0];
+          for (const id of expired) (lo = Math.min(lo, id)), (hi = Math.max(hi, id));
+          await this.audit.record(tx, null, { action: 'indicator.expired', object_type: 'indicators', object_id: 'expiry', data: { expired: expired.length, min_id: lo, max_id: hi } });
+        }
+        return expired;
+      });
       total += ids.length;
       await this.republish(ids);
       if (ids.length < batch) return total;
