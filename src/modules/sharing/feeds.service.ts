@@ -106,8 +106,8 @@ export class FeedsService {
 
   /**
    * Marks indicators whose valid_until has passed as expired, in batches, as a set operation.
-   * updated_at moves, so other processes' lookup indexes and every feed follow; this process's
-   * index is updated at once.
+   * updated_at moves, so other processes' lookup indexes and every feed follow; in this process
+   * the rows are stale at once (lookups read them from the database) and the cached ones re-read.
    */
   async sweepExpired(batch = 50_000): Promise<number> {
     let total = 0;
@@ -121,10 +121,12 @@ export class FeedsService {
           for (const id of expired) (lo = Math.min(lo, id)), (hi = Math.max(hi, id));
           await this.audit.record(tx, null, { action: 'indicator.expired', object_type: 'indicators', object_id: 'expiry', data: { expired: expired.length, min_id: lo, max_id: hi } });
         }
+        // This process's cache follows after commit (only the entries it holds are re-read).
+        this.indicators.markStale(expired);
         return expired;
       });
       total += ids.length;
-      await this.republish(ids);
+      this.indicators.refreshStale();
       if (ids.length < batch) return total;
     }
   }
