@@ -90,7 +90,12 @@ export async function lifecycleSteps(c: Container, count: number, auditCount: nu
   const caseOf = async (reportId: string) => (await sql<{ case_id: string }>`SELECT case_id FROM case_reports WHERE report_id = ${reportId}::uuid`.execute(db)).rows[0].case_id;
   const case1 = await caseOf(await reportOf(first.receipt.id));
   const case2 = await caseOf(await reportOf(second.receipt.id));
-  const ids = (await sql<{ lo: string; hi: string; n: string }>`SELECT min(id) AS lo, max(id) AS hi, count(*) AS n FROM indicators WHERE value LIKE ${`%.${run}.lifecycle-bench.com`}`.execute(db)).rows[0];
+  // The new values' ids, from the first report's sightings (ranges, and rows for any value intake upserted).
+  const report1 = await reportOf(first.receipt.id);
+  const ids = (await sql<{ lo: string; hi: string; n: string }>`
+    SELECT min(lo) AS lo, max(hi) AS hi, sum(n) AS n FROM (
+      SELECT min(first_id) AS lo, max(last_id) AS hi, sum(last_id - first_id + 1) AS n FROM sighting_ranges WHERE report_id = ${report1}::uuid
+      UNION ALL SELECT min(indicator_id), max(indicator_id), count(*) FROM sighting_rows WHERE report_id = ${report1}::uuid) x`.execute(db)).rows[0];
   const lo = Number(ids.lo);
   const hi = Number(ids.hi);
   const span = `id ${fmt(lo)}–${fmt(hi)} (${fmt(Number(ids.n))} rows, ${fmt(hi - lo + 1)} ids)`;
@@ -246,7 +251,7 @@ export async function partitionExperiment(handle: DatabaseHandle, count: number)
 export async function lifecyclePart(url: string, count: number, auditCount = Math.max(1, Math.floor(count / 5))): Promise<void> {
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'threatshare-lifecycle-state-'));
   const handle = await openDatabase({ databaseUrl: url });
-  const c = await createContainer(loadConfig({ DATA_DIR: stateDir, DATABASE_URL: url }), { handle, loadIndex: false });
+  const c = await createContainer(loadConfig({ DATA_DIR: stateDir, DATABASE_URL: url }), { handle });
   try {
     const stored = Number((await sql<{ n: string }>`SELECT count(*) AS n FROM indicators`.execute(c.handle.db)).rows[0].n);
     console.log(`\n# lifecycle part: ${fmt(count)} values into a store of ${fmt(stored)}; load ${load()}`);
@@ -288,7 +293,7 @@ async function benchOne(kind: DbKind, count: number, auditCount: number, partiti
     handle = await openDatabase({ dataDir: tmp.dir });
     cleanup = tmp.cleanup;
   }
-  const c = await createContainer(loadConfig({ DATA_DIR: stateDir, ...(url ? { DATABASE_URL: url } : {}) }), { handle, loadIndex: false });
+  const c = await createContainer(loadConfig({ DATA_DIR: stateDir, ...(url ? { DATABASE_URL: url } : {}) }), { handle });
   try {
     print(kind, await lifecycleSteps(c, count, auditCount, kind));
     if (partitions) print(`${kind}, partitioning experiment`, await partitionExperiment(c.handle, count));

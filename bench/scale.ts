@@ -14,6 +14,9 @@
  *    50/50, against the server and against a bare `node:http` child answering the same bytes;
  * 5. batch lookup of 10,000 values (half known), 5 times; the server's RSS after each step.
  *
+ * `--lifecycle=1000000` then runs bench/scale-lifecycle.ts's steps (expiry, withdrawal, retention)
+ * for that many more values over the stored ones.
+ *
  * `--stix-sync=no` (the default) stops the server's background STIX conversion: the generated
  * store was never converted, and converting ten million at ~2,300/s would take the server's core
  * for over an hour; `--stix-sync=yes` measures lookups while it runs.
@@ -33,6 +36,7 @@ import { makeOrg } from '../test/helpers/factories.js';
 import { fmt, machineLine, mib, parseFlags, PG_ADMIN_URL, positiveInt, postgresSettings, prng, seconds } from './bench-common.js';
 import type { ServerMessage } from './lookup-server.js';
 import { lookupOnce, rssOf, startServer, stopServer } from './lookup-server-control.js';
+import { lifecyclePart } from './scale-lifecycle.js';
 
 const SCALE_DB = 'threatshare_scale';
 const CONNECTIONS = 64;
@@ -55,7 +59,7 @@ const IPV4_SQL = `(11 + (g / 2) / 65536)::text || '.' || (((g / 2) / 256) % 256)
 const DOMAIN_SQL = `'n' || lpad(((g / 2))::text, 8, '0') || '.scale-bench.com'`;
 
 async function main() {
-  const flags = parseFlags(process.argv.slice(2), { count: '10000000', duration: '10', 'stix-sync': 'no' });
+  const flags = parseFlags(process.argv.slice(2), { count: '10000000', duration: '10', 'stix-sync': 'no', lifecycle: 'no' });
   const count = positiveInt(flags.count, 'count');
   const duration = positiveInt(flags.duration, 'duration');
   console.log(`# bench:scale — ${new Date().toISOString()}`);
@@ -173,6 +177,8 @@ async function main() {
   console.log(`  batch      : ${fmt(BATCH)} values in ${batchSeconds.map((s) => `${fmt(s * 1000)} ms`).join(', ')}; ${fmt(batchKnown)} known (goal < 1 s: ${met(best < 1)})`);
   const rssMax = Math.max(f.rss, rssEnd, ...figures.map((x) => x.rss));
   console.log(`  server RSS : ${mib(app.ready.rss)} at /healthz, ${mib(f.rss)} with the filter, ${figures.map((x) => `${mib(x.rss)} after ${x.name}`).join(', ')}, ${mib(rssEnd)} after the batches (goal < 1 GiB: ${met(rssMax < 2 ** 30)})`);
+  // --lifecycle=N: expiry, withdrawal and retention of N more values over the stored ones (bench/scale-lifecycle.ts).
+  if (flags.lifecycle !== 'no') await lifecyclePart(url, positiveInt(flags.lifecycle, 'lifecycle'));
 }
 
 interface Figures {
