@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
+import { loadConfig } from '../../config.js';
 import { makeOrg, type TestOrg } from '../../../test/helpers/factories.js';
 import { startFreshHarness } from '../../../test/helpers/fresh-database.js';
 import { dbLabel, type Harness } from '../../../test/helpers/harness.js';
@@ -36,6 +37,8 @@ describe(`retention periods (pure)`, () => {
     assert.equal(retentionPeriodProblem({ audit_days: 0, sighting_days: 0 }), null);
     assert.equal(retentionPeriodProblem({ audit_days: 183, sighting_days: 1 }), null);
     assert.match(retentionPeriodProblem({ audit_days: 365, sighting_days: -1 }) ?? '', /SIGHTING_RETENTION_DAYS/);
+    assert.throws(() => loadConfig({ DATA_DIR: '/tmp/unused', AUDIT_RETENTION_DAYS: '30' }), /AUDIT_RETENTION_DAYS must be 0 or at least 183/);
+    assert.equal(loadConfig({ DATA_DIR: '/tmp/unused', AUDIT_RETENTION_DAYS: '0', SIGHTING_RETENTION_DAYS: '90' }).sightingRetentionDays, 90);
     assert.equal(cutoffOf(new Date(10 * DAY), 0), null);
     assert.equal(cutoffOf(new Date(10 * DAY), 3)?.getTime(), 7 * DAY);
   });
