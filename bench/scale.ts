@@ -14,6 +14,9 @@
  *    50/50, against the server and against a bare `node:http` child answering the same bytes;
  * 5. batch lookup of 10,000 values (half known), 5 times; the server's RSS after each step.
  *
+ * `--lifecycle=1000000` then runs bench/scale-lifecycle.ts's steps (expiry, withdrawal, retention)
+ * for that many more values over the stored ones.
+ *
  * `--stix-sync=no` (the default) stops the server's background STIX conversion: the generated
  * store was never converted, and converting ten million at ~2,300/s would take the server's core
  * for over an hour; `--stix-sync=yes` measures lookups while it runs.
@@ -37,7 +40,9 @@ import { fmt, machineLine, mib, parseFlags, PG_ADMIN_URL, positiveInt, postgresS
 import type { ServerMessage } from './lookup-server.js';
 import { lookupOnce, rssOf, startServer, stopServer } from './lookup-server-control.js';
 import { runIntakePart } from './scale-intake.js';
+import { lifecyclePart } from './scale-lifecycle.js';
 
+const PARTS = ['lookup', 'intake', 'lifecycle'];
 const CONNECTIONS = 64;
 const WARMUP_SECONDS = 3;
 const REQUEST_LIST = 20_000;
@@ -58,12 +63,12 @@ const IPV4_SQL = `(11 + (g / 2) / 65536)::text || '.' || (((g / 2) / 256) % 256)
 const DOMAIN_SQL = `'n' || lpad(((g / 2))::text, 8, '0') || '.scale-bench.com'`;
 
 async function main() {
-  const flags = parseFlags(process.argv.slice(2), { count: '10000000', duration: '10', 'stix-sync': 'no', 'db-name': 'threatshare_scale', parts: 'lookup,intake', 'intake-lines': '1000000' });
+  const flags = parseFlags(process.argv.slice(2), { count: '10000000', duration: '10', 'stix-sync': 'no', 'db-name': 'threatshare_scale', parts: 'lookup,intake,lifecycle', 'intake-lines': '1000000', 'lifecycle-lines': '1000000' });
   // Each engineer profiling on the shared PostgreSQL passes a database of their own.
   const SCALE_DB = flags['db-name'];
   if (!/^[a-z_][a-z0-9_]*$/.test(SCALE_DB)) throw new Error(`--db-name must be a plain identifier, not ${SCALE_DB}`);
   const parts = flags.parts.split(',');
-  for (const part of parts) if (!['lookup', 'intake'].includes(part)) throw new Error(`--parts takes lookup and intake, not ${part}`);
+  for (const part of parts) if (!PARTS.includes(part)) throw new Error(`--parts takes ${PARTS.join(', ')}, not ${part}`);
   const count = positiveInt(flags.count, 'count');
   const duration = positiveInt(flags.duration, 'duration');
   console.log(`# bench:scale — ${new Date().toISOString()}`);
@@ -107,6 +112,8 @@ async function main() {
 
   if (parts.includes('lookup')) await lookupPart(url, token, count, stored, duration, flags['stix-sync']);
   if (parts.includes('intake')) await runIntakePart({ url, count, lines: positiveInt(flags['intake-lines'], 'intake-lines') });
+  // Last: it retires the whole audit log of this throw-away database and vacuums the store.
+  if (parts.includes('lifecycle')) await lifecyclePart(url, positiveInt(flags['lifecycle-lines'], 'lifecycle-lines'));
 }
 
 async function lookupPart(url: string, token: string, count: number, stored: number, duration: number, stixSync: string) {

@@ -3,6 +3,7 @@
  * README ("Configuration"); an invalid value stops the process with a message naming it.
  */
 import path from 'node:path';
+import { DEFAULT_AUDIT_RETENTION_DAYS, DEFAULT_SIGHTING_RETENTION_DAYS, retentionPeriodProblem } from './modules/retention/retention-policy.js';
 
 export interface Config {
   host: string;
@@ -26,6 +27,12 @@ export interface Config {
   publicUrl: string;
   /** Interval of the signed audit checkpoints written by `serve`, ms (0 = only at start and stop). */
   auditCheckpointMs: number;
+  /** Days the audit log is kept (0: for ever; else at least the legal minimum), retention-policy.ts. */
+  auditRetentionDays: number;
+  /** Days sightings are kept after every case holding their report is over (0: for ever). */
+  sightingRetentionDays: number;
+  /** Interval of the retention sweep run by `serve`, ms (0: never). */
+  retentionSweepMs: number;
   /**
    * Which proxies to believe about the client's address (X-Forwarded-For), as Fastify's
    * `trustProxy`: false (none), true (all), a hop count, or addresses and CIDRs. Failed
@@ -87,6 +94,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = intFrom(env, 'PORT', 8080);
   if (port > 65535) throw new Error(`PORT must be at most 65535, got ${port}`);
   const dataDir = path.resolve(env.DATA_DIR || './data');
+  const retention = { audit_days: intFrom(env, 'AUDIT_RETENTION_DAYS', DEFAULT_AUDIT_RETENTION_DAYS), sighting_days: intFrom(env, 'SIGHTING_RETENTION_DAYS', DEFAULT_SIGHTING_RETENTION_DAYS) };
+  const retentionProblem = retentionPeriodProblem(retention);
+  if (retentionProblem) throw new Error(retentionProblem);
   return {
     host,
     port,
@@ -100,6 +110,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     importMaxRatio: intFrom(env, 'IMPORT_MAX_RATIO', 100),
     publicUrl: env.PUBLIC_URL || `http://${host}:${port}`,
     auditCheckpointMs: intFrom(env, 'AUDIT_CHECKPOINT_MS', 5 * 60_000),
+    auditRetentionDays: intFrom(env, 'AUDIT_RETENTION_DAYS', DEFAULT_AUDIT_RETENTION_DAYS),
+    sightingRetentionDays: intFrom(env, 'SIGHTING_RETENTION_DAYS', DEFAULT_SIGHTING_RETENTION_DAYS),
+    retentionSweepMs: intFrom(env, 'RETENTION_SWEEP_MS', 60 * 60_000),
     trustProxy: trustProxyFrom(env),
     rateLimits: rateLimitsFrom(env),
   };

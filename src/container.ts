@@ -21,6 +21,7 @@ import { ReportsService } from './modules/reports/reports.service.js';
 import { createInterop, type Interop } from './modules/taxii/interop.js';
 import { publishCaseHook } from './modules/stix/stix-cases.js';
 import { createSharing, type Sharing } from './modules/sharing/sharing.js';
+import { RetentionService } from './modules/retention/retention.service.js';
 
 export interface Container {
   config: Config;
@@ -44,6 +45,8 @@ export interface Container {
   interop: Interop;
   /** Bulletins, releases, feeds and exports, subscriptions and the event stream (issue 5). */
   sharing: Sharing;
+  /** The retention sweep of the audit log and sightings (configured periods). */
+  retention: RetentionService;
   /** Re-reads what services cache from the directory (declared scopes) after organizations change. */
   refreshDirectory(): Promise<void>;
   close(): Promise<void>;
@@ -74,6 +77,8 @@ export async function createContainer(config: Config, options: { handle?: Databa
   workflow.cases.onCaseChanged.push(publishCaseHook(interop.stix, workflow.cases));
   const sharing = await createSharing({ handle, audit, indicators, reports, webhooks: workflow.webhooks, publicUrl: config.publicUrl });
 
+  const retention = new RetentionService(db, audit, listing, { audit_days: config.auditRetentionDays ?? 0, sighting_days: config.sightingRetentionDays ?? 0 });
+
   let directoryGeneration = -1;
   const refreshDirectory = async () => {
     if (directoryGeneration === orgs.generation) return;
@@ -100,6 +105,7 @@ export async function createContainer(config: Config, options: { handle?: Databa
     sessions,
     interop,
     sharing,
+    retention,
     refreshDirectory,
     async close() {
       checkpoints.stop();
@@ -108,6 +114,7 @@ export async function createContainer(config: Config, options: { handle?: Databa
       await workflow.scheduler.stop();
       interop.stix.stopSyncing();
       sharing.stop();
+      retention.stop();
       await handle.close();
     },
   };

@@ -34,6 +34,9 @@ export async function serve(config: Config): Promise<void> {
   // The audit chain's head, signed, outside the database: now, periodically and at shutdown.
   await c.checkpoints.write();
   c.checkpoints.start(config.auditCheckpointMs);
+  // Retention: a checkpoint follows every sweep that removed audit entries, so the latest one
+  // always lies past the retention base.
+  c.retention.start(config.retentionSweepMs, () => c.checkpoints.write(), log);
   log.info({ url: `http://${config.host}:${config.port}` }, 'ready');
   c.indicators
     .load()

@@ -236,6 +236,16 @@ export interface AuditHeadTable {
   hash: string;
 }
 
+/** Where the kept audit chain starts after retention removed its oldest entries (migration 0017). */
+export interface AuditRetentionTable {
+  through_seq: number;
+  through_hash: string;
+  removed: number;
+  cutoff: Timestamp;
+  entry_seq: number;
+  applied_at: Generated<Date>;
+}
+
 export interface SettingsTable {
   key: string;
   value: Json<unknown>;
@@ -316,5 +326,6 @@ export interface Database extends WorkflowTables {
   imports: ImportsTable;
   audit_events: AuditEventsTable;
   audit_head: AuditHeadTable;
+  audit_retention: AuditRetentionTable;
   settings: SettingsTable;
 }

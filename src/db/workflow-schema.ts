@@ -28,6 +28,9 @@ export interface ThreatCasesTable {
   closed_at: NullableTimestamp;
   updated_at: Timestamp;
   version: Generated<number>;
+  // sightings_retired_at (migration 0017) is the retention sweep's own mark, read and written
+  // only by src/modules/retention/retention.repository.ts in SQL; left out here so case rows stay
+  // what the workflow builds.
 }
 
 export interface CaseReportsTable {

@@ -27,8 +27,12 @@ export function buildCheckpoint(issuer: string, head: { seq: number; hash: strin
   return { schema: CHECKPOINT_SCHEMA, issuer, head_seq: head.seq, head_hash: head.hash, issued_at: at.toISOString() };
 }
 
-/** What verification found about the checkpoint it was given. */
-export type CheckpointStatus = 'ok' | 'bad_signature' | 'missing' | 'mismatch';
+/**
+ * What verification found about the checkpoint it was given. `before_retention`: the checkpoint's
+ * entry was removed by retention (audit.service.ts `retire`); the kept chain cannot be checked
+ * against it, only against a checkpoint written since (serve writes one after every retention).
+ */
+export type CheckpointStatus = 'ok' | 'bad_signature' | 'missing' | 'mismatch' | 'before_retention';
 
 /** Is this a well-formed checkpoint signed by a platform key valid at its time? The reason if not. */
 export function checkpointSignatureProblem(signed: unknown, keys: readonly PublicKeyRecord[]): string | null {

@@ -77,6 +77,11 @@ export const auditRepository = {
     return { head_seq: Number(row.head_seq), max_seq: Number(row.max_seq ?? 0) };
   },
 
+  async entryAt(db: Executor, seq: number): Promise<StoredAuditEntry | undefined> {
+    const row = await db.selectFrom('audit_events').selectAll().where('seq', '=', seq).executeTakeFirst();
+    return row ? toEntry(row) : undefined;
+  },
+
   async bySeq(db: Executor, seq: number): Promise<{ hash: string } | undefined> {
     return db.selectFrom('audit_events').select('hash').where('seq', '=', seq).executeTakeFirst();
   },
@@ -111,11 +116,55 @@ export const auditRepository = {
     return rows.map((r) => ({ ...r, entries: Number(r.entries), records: Number(r.records), last_at: new Date(r.last_at) }));
   },
 
+  /** Where the kept chain starts (the last retention applied), or null when nothing was ever removed. */
+  async retentionBase(db: Executor): Promise<RetentionBase | null> {
+    const r = await sql<{ through_seq: string; through_hash: string; entry_seq: string; removed: string }>`
+      SELECT through_seq, through_hash, entry_seq, (SELECT sum(removed) FROM audit_retention) AS removed
+      FROM audit_retention ORDER BY through_seq DESC LIMIT 1`.execute(db);
+    const row = r.rows[0];
+    return row ? { through_seq: Number(row.through_seq), through_hash: row.through_hash, entry_seq: Number(row.entry_seq), removed: Number(row.removed) } : null;
+  },
+
+  /**
+   * The next prefix of the chain to remove: from the entry after `afterSeq`, at most `limit`
+   * entries, ending before the first entry at or after `cutoff` (the chain can only lose a
+   * prefix). One walk of the primary key; null when the next entry is still within the period.
+   */
+  async retirablePrefix(db: Executor, afterSeq: number, cutoff: Date, limit: number): Promise<{ through_seq: number; through_hash: string } | null> {
+    const r = await sql<{ through_seq: string | null }>`
+      WITH r AS (SELECT seq, at FROM audit_events WHERE seq > ${afterSeq} ORDER BY seq LIMIT ${limit})
+      SELECT coalesce((SELECT min(seq) FROM r WHERE at >= ${cutoff}) - 1, (SELECT max(seq) FROM r)) AS through_seq`.execute(db);
+    const through = r.rows[0]?.through_seq == null ? afterSeq : Number(r.rows[0].through_seq);
+    if (through <= afterSeq) return null;
+    const at = await db.selectFrom('audit_events').select('hash').where('seq', '=', through).executeTakeFirstOrThrow();
+    return { through_seq: through, through_hash: at.hash };
+  },
+
+  /** Removes the entries in (afterSeq, throughSeq] by primary-key range; returns how many. */
+  async removeRange(tx: Executor, afterSeq: number, throughSeq: number): Promise<number> {
+    const r = await sql`DELETE FROM audit_events WHERE seq > ${afterSeq} AND seq <= ${throughSeq}`.execute(tx);
+    return Number(r.numAffectedRows ?? 0);
+  },
+
+  async insertRetention(tx: Executor, row: { through_seq: number; through_hash: string; removed: number; cutoff: Date; entry_seq: number }): Promise<void> {
+    await tx.insertInto('audit_retention').values(row).execute();
+  },
+
   async head(db: Executor): Promise<{ seq: number; hash: string }> {
     const head = await db.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).executeTakeFirstOrThrow();
     return { seq: Number(head.seq), hash: head.hash };
   },
 };
+
+export interface RetentionBase {
+  /** The last entry removed: the kept chain starts after it, from its hash. */
+  through_seq: number;
+  through_hash: string;
+  /** The `audit.retention_applied` entry that records this base inside the chain. */
+  entry_seq: number;
+  /** Entries removed by every retention so far. */
+  removed: number;
+}
 
 export interface AuditListFilter {
   actor_org_id?: string;

@@ -122,6 +122,17 @@ export function auditRoutes(app: FastifyInstance, audit: AuditService, checkpoin
           head_hash: Type.String(),
           break: Type.Union([Type.Object({ seq: Type.Integer(), reason: Type.String() }), Type.Null()]),
           checkpoint: Type.Union([Type.Object({ head_seq: Type.Integer(), head_hash: Type.String(), issued_at: Type.String(), status: Type.String() }), Type.Null()]),
+          retention: Type.Union(
+            [
+              Type.Object({
+                through_seq: Type.Integer({ description: 'The last entry removed by retention: the verified chain starts after it, from its hash' }),
+                removed: Type.Integer({ description: 'Entries removed by retention so far' }),
+                entry_seq: Type.Integer({ description: 'The audit.retention_applied entry of the chain that records this base' }),
+              }),
+              Type.Null(),
+            ],
+            { description: 'Where the chain starts when retention removed its oldest entries; null when the whole log is kept' },
+          ),
         }),
         ...problemResponses,
       },

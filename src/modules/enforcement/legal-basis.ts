@@ -460,3 +460,15 @@ export function validatePenalty(input: PenaltyInput): { ok: true } | { ok: false
 function formatRange([min, max]: AmountRange): string {
   return `¥${min.toLocaleString('en-US')}–¥${max.toLocaleString('en-US')}`;
 }
+
+/**
+ * The shortest the platform keeps its audit log (the retention sweep refuses a shorter period):
+ * network operators keep the network logs of their operation and security events for no less than
+ * six months (网络安全法 Art. 21(3), 2016 text). Kept here with the other legal texts.
+ */
+export const LOG_RETENTION_MINIMUM = {
+  months: 6,
+  days: 183,
+  citation: { zh: '《中华人民共和国网络安全法》第二十一条第（三）项', en: 'Cybersecurity Law of the PRC, Art. 21(3)' },
+  confirmed: false,
+} as const;

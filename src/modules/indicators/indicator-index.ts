@@ -202,6 +202,13 @@ export class IndicatorIndex {
     if (this.cache.size > CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
   }
 
+  /** The ids of the cached entries (at most CACHE_ENTRIES): what a change must re-read, nothing else. */
+  cachedIds(): Set<number> {
+    const ids = new Set<number>();
+    for (const e of this.cache.values()) ids.add(e.id);
+    return ids;
+  }
+
   /** A value is (about to be) stored: a member from now on. */
   add(type: string, value: string): void {
     this.filter?.add(type, value);

@@ -106,15 +106,27 @@ export class FeedsService {
 
   /**
    * Marks indicators whose valid_until has passed as expired, in batches, as a set operation.
-   * updated_at moves, so other processes' lookup indexes and every feed follow; this process's
-   * index is updated at once.
+   * updated_at moves, so other processes' lookup indexes and every feed follow; in this process
+   * the rows are stale at once (lookups read them from the database) and the cached ones re-read.
    */
   async sweepExpired(batch = 50_000): Promise<number> {
     let total = 0;
     for (;;) {
-      const ids = await this.db.transaction().execute((tx) => sharingRepository.expireDue(tx, batch));
+      const ids = await this.db.transaction().execute(async (tx) => {
+        const expired = await sharingRepository.expireDue(tx, batch);
+        // One entry per batch, not per value: the rows themselves carry status and updated_at.
+        if (expired.length > 0) {
+          let lo = expired[0];
+          let hi = expired[0];
+          for (const id of expired) (lo = Math.min(lo, id)), (hi = Math.max(hi, id));
+          await this.audit.record(tx, null, { action: 'indicator.expired', object_type: 'indicators', object_id: 'expiry', data: { expired: expired.length, min_id: lo, max_id: hi } });
+        }
+        // This process's cache follows after commit (only the entries it holds are re-read).
+        this.indicators.markStale(expired);
+        return expired;
+      });
       total += ids.length;
-      await this.republish(ids);
+      this.indicators.refreshStale();
       if (ids.length < batch) return total;
     }
   }

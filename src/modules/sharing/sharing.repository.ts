@@ -229,7 +229,7 @@ export const sharingRepository = {
       WHERE id IN (SELECT id FROM indicators WHERE status = 'active' AND valid_until IS NOT NULL AND valid_until <= now()
         ORDER BY valid_until LIMIT ${limit} FOR UPDATE SKIP LOCKED)
       RETURNING id`.execute(tx);
-    return r.rows.map((x) => x.id);
+    return r.rows.map((x) => Number(x.id));
   },
 
   // ---- bulletins ------------------------------------------------------------------------------
