@@ -23,7 +23,7 @@ import { loadConfig } from '../src/config.js';
 import { createContainer, type Container } from '../src/container.js';
 import { openDatabase, type DatabaseHandle } from '../src/db/database.js';
 import type { Principal } from '../src/modules/auth/principal.js';
-import { derivedIndicatorRows } from '../src/modules/stix/stix.service.js';
+import { derivedIndicatorRows } from '../src/modules/stix/stix-render.js';
 import { stixRepository } from '../src/modules/stix/stix.repository.js';
 import { makeOrg } from '../test/helpers/factories.js';
 import { dbKinds, fmt, machineLine, parseFlags, positiveInt, postgresSettings, seconds, tempPgliteDir, type DbKind } from './bench-common.js';

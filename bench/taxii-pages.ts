@@ -18,7 +18,7 @@ import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { createContainer } from '../src/container.js';
 import { openDatabase, sql, type DatabaseHandle } from '../src/db/database.js';
-import { derivedIndicatorRows } from '../src/modules/stix/stix.service.js';
+import { derivedIndicatorRows } from '../src/modules/stix/stix-render.js';
 import { stixRepository, type IndicatorSource } from '../src/modules/stix/stix.repository.js';
 import { tlpCollections } from '../src/modules/taxii/taxii-collections.js';
 import { encodeCursor } from '../src/modules/taxii/taxii-query.js';
@@ -100,7 +100,7 @@ async function run(kind: DbKind, handle: DatabaseHandle, flags: { objects: numbe
       SELECT to_char(date_added AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS date_added, seq FROM stix_objects
       WHERE tlp = 'green' OR source = 'definition' ORDER BY date_added, seq OFFSET ${flags.depth - 1} LIMIT 1`.execute(c.handle.db);
     const key = await taxiiRepository.cursorKey(c.handle.db);
-    const next = encodeCursor(key, `${green}|objects`, { at: at.rows[0].date_added, seq: at.rows[0].seq });
+    const next = encodeCursor(key, `${green}|objects`, { at: at.rows[0].date_added, src: 0, n: at.rows[0].seq, k: 0 });
 
     const timeGet = async (u: string) => {
       const t = process.hrtime.bigint();
