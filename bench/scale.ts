@@ -33,8 +33,8 @@ import { makeOrg } from '../test/helpers/factories.js';
 import { fmt, machineLine, mib, parseFlags, PG_ADMIN_URL, positiveInt, postgresSettings, prng, seconds } from './bench-common.js';
 import type { ServerMessage } from './lookup-server.js';
 import { lookupOnce, rssOf, startServer, stopServer } from './lookup-server-control.js';
+import { measureTaxiiCurrency, type TaxiiCurrencyFigures } from './scale-taxii.js';
 
-const SCALE_DB = 'threatshare_scale';
 const CONNECTIONS = 64;
 const WARMUP_SECONDS = 3;
 const REQUEST_LIST = 20_000;
@@ -55,7 +55,10 @@ const IPV4_SQL = `(11 + (g / 2) / 65536)::text || '.' || (((g / 2) / 256) % 256)
 const DOMAIN_SQL = `'n' || lpad(((g / 2))::text, 8, '0') || '.scale-bench.com'`;
 
 async function main() {
-  const flags = parseFlags(process.argv.slice(2), { count: '10000000', duration: '10', 'stix-sync': 'no' });
+  const flags = parseFlags(process.argv.slice(2), { count: '10000000', duration: '10', 'stix-sync': 'no', parts: 'lookup,taxii', 'taxii-lines': '1000000', database: 'threatshare_scale' });
+  const parts = new Set(flags.parts.split(','));
+  if (!/^[a-z_][a-z0-9_]*$/.test(flags.database)) throw new Error('--database: a plain database name');
+  const SCALE_DB = flags.database;
   const count = positiveInt(flags.count, 'count');
   const duration = positiveInt(flags.duration, 'duration');
   console.log(`# bench:scale — ${new Date().toISOString()}`);
@@ -159,6 +162,12 @@ async function main() {
     batchKnown = body.known;
   }
   const rssEnd = await rssOf(app.child);
+  let taxii: TaxiiCurrencyFigures | null = null;
+  if (parts.has('taxii')) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'threatshare-scale-taxii-'));
+    taxii = await measureTaxiiCurrency({ url, stateDir: dir, port, token, lines: positiveInt(flags['taxii-lines'], 'taxii-lines'), load });
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
   await stopServer(app.child);
 
   const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
@@ -172,6 +181,9 @@ async function main() {
   const best = Math.min(...batchSeconds);
   console.log(`  batch      : ${fmt(BATCH)} values in ${batchSeconds.map((s) => `${fmt(s * 1000)} ms`).join(', ')}; ${fmt(batchKnown)} known (goal < 1 s: ${met(best < 1)})`);
   const rssMax = Math.max(f.rss, rssEnd, ...figures.map((x) => x.rss));
+  if (taxii) {
+    console.log(`  TAXII      : ${fmt(taxii.lines)}-line import committed → last value served ${fmt(taxii.lastSeconds * 1000)} ms (goal < 10 s: ${met(taxii.lastSeconds < 10)}), first ${fmt(taxii.firstSeconds * 1000)} ms; drain ${fmt(taxii.drainObjects)} objects in ${fmt(taxii.drainSeconds, 1)} s vs COPY TO ${fmt(taxii.copySeconds, 2)} s (${fmt(taxii.drainSeconds / taxii.copySeconds, 1)}x); by id after the id map (${fmt(taxii.mapSeconds, 1)} s)`);
+  }
   console.log(`  server RSS : ${mib(app.ready.rss)} at /healthz, ${mib(f.rss)} with the filter, ${figures.map((x) => `${mib(x.rss)} after ${x.name}`).join(', ')}, ${mib(rssEnd)} after the batches (goal < 1 GiB: ${met(rssMax < 2 ** 30)})`);
 }
 

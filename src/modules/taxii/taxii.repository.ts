@@ -195,7 +195,8 @@ export const taxiiRepository = {
     const r = await sql<{ horizon: string; now: string }>`
       WITH c AS (SELECT clock_timestamp() AS now)
       SELECT ${ISO(`least(c.now, (SELECT min(a.xact_start) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-        WHERE l.locktype = 'relation' AND l.relation IN ('stix_objects'::regclass, 'indicators'::regclass) AND l.mode = 'RowExclusiveLock'
+        WHERE l.locktype = 'relation' AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+          AND l.relation IN ('stix_objects'::regclass, 'indicators'::regclass) AND l.mode = 'RowExclusiveLock'
           AND l.pid <> pg_backend_pid()))`)} AS horizon, ${ISO('c.now')} AS now FROM c`.execute(db);
     return r.rows[0];
   },
