@@ -122,7 +122,8 @@ export async function measureTaxiiCurrency(o: { url: string; stateDir: string; p
     console.log(`[taxii] drain: ${fmt(drainObjects)} objects in ${fmt(drainSeconds, 1)} s (${fmt(drainObjects / drainSeconds)} objects/s, ${fmt(o.lines / drainSeconds)} values/s) vs COPY TO of the same values ${fmt(copySeconds, 2)} s; load ${o.load()}`);
 
     // Object-by-id: the id map over the import (the sweep from just before it), then one read.
-    await client.query(`UPDATE stix_sync_state SET indicators_watermark = $1::timestamptz, indicators_cursor_at = NULL, indicators_cursor_id = NULL, indicators_sweep_watermark = NULL`, [before]);
+    // (to the millisecond, as the service keeps its watermarks: it moves one only where it is still what it read)
+    await client.query(`UPDATE stix_sync_state SET indicators_watermark = date_trunc('milliseconds', $1::timestamptz), indicators_cursor_at = NULL, indicators_cursor_id = NULL, indicators_sweep_watermark = NULL`, [before]);
     const tm = process.hrtime.bigint();
     await c.interop.stix.catchUp();
     const mapSeconds = seconds(tm);

@@ -189,7 +189,7 @@ export const stixRepository = {
     await sql`
       UPDATE stix_sync_state SET indicators_cursor_at = ${cursor.at}, indicators_cursor_id = ${cursor.id}::bigint,
         indicators_sweep_watermark = ${sweepWatermark}::timestamptz, updated_at = now()
-      WHERE id = 1 AND indicators_watermark = ${since}::timestamptz`.execute(db);
+      WHERE id = 1 AND date_trunc('milliseconds', indicators_watermark) = date_trunc('milliseconds', ${since}::timestamptz)`.execute(db);
   },
 
   /** The sweep from `since` reached the end: everything before `watermark` is derived. */
@@ -197,7 +197,7 @@ export const stixRepository = {
     await sql`
       UPDATE stix_sync_state SET indicators_watermark = ${watermark}::timestamptz, indicators_cursor_at = NULL,
         indicators_cursor_id = NULL, indicators_sweep_watermark = NULL, updated_at = now()
-      WHERE id = 1 AND indicators_watermark = ${since}::timestamptz`.execute(db);
+      WHERE id = 1 AND date_trunc('milliseconds', indicators_watermark) = date_trunc('milliseconds', ${since}::timestamptz)`.execute(db);
   },
 
   async setWatermarks(db: Executor, w: { indicators?: Date; organizations?: Date }): Promise<void> {
