@@ -8,8 +8,8 @@
  * in the collections, as a new version, exactly as a stored object's new version does.
  */
 import { PERSONAL_INDICATOR_TYPES } from '../access/confidentiality.js';
-import { indicatorToStix } from './stix-export.js';
-import { BROADBAND_ACCOUNT_SCO_TYPE, PHONE_NUMBER_SCO_TYPE } from './stix-ids.js';
+import { indicatorToStix, observableToSco, stixIdOfIndicator } from './stix-export.js';
+import { BROADBAND_ACCOUNT_SCO_TYPE, deriveRelationshipId, PHONE_NUMBER_SCO_TYPE } from './stix-ids.js';
 import { TLP_LEVELS } from './stix-markings.js';
 import type { IndicatorSource, StixObjectInsert } from './stix.repository.js';
 import type { IndicatorRecord, StixObject, Tlp } from './stix.types.js';
@@ -187,10 +187,17 @@ export function rowKindsOf(stixTypes: readonly string[]): RowKind[] {
   return [...out.values()];
 }
 
-/** The STIX ids a row renders (for the id map: TAXII object-by-id and match[id]). */
+/**
+ * The STIX ids a row renders (for the id map: TAXII object-by-id and match[id]), as
+ * indicatorToStix names them, without building the objects: the indicator (or vulnerability), the
+ * SCO and the based-on relationship between them.
+ */
 export function renderedIdsOf(row: IndicatorSource): string[] {
+  const id = stixIdOfIndicator({ id: String(row.id), type: row.type as IndicatorRecord['type'] });
+  if (row.type === 'vulnerability') return [id];
   try {
-    return indicatorToStix(indicatorRecordOf(row)).map((o) => o.id);
+    const sco = observableToSco({ type: row.type as IndicatorRecord['type'], value: row.value, hash_algorithm: (row.hash_algorithm as IndicatorRecord['hash_algorithm']) ?? undefined });
+    return sco === null ? [id] : [sco.id, id, deriveRelationshipId('based-on', id, sco.id)];
   } catch {
     return [];
   }
