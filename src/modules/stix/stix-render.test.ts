@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { microsecondText, renderedIdsOf, renderIndicatorRow, rowKindsOf, scoTypeOfRow } from './stix-render.js';
+import { microsecondText, RenderCache, renderedIdsOf, renderIndicatorRow, rowKindsOf, scoTypeOfRow } from './stix-render.js';
 import type { IndicatorSource } from './stix.repository.js';
 
 const at = new Date('2026-12-01T08:00:00.123Z');
@@ -83,5 +83,17 @@ describe('indicator rows rendered for TAXII', () => {
     const bad = row(12, 'file_hash', 'not-a-hash');
     assert.deepEqual(renderIndicatorRow(bad, '2026-12-01T08:00:00.123456Z'), []);
     assert.deepEqual(renderedIdsOf(bad), []);
+  });
+
+  test('the render cache renders a row once per instant, a changed row anew, within its bytes', () => {
+    const cache = new RenderCache(40_000);
+    const r = ROWS[4];
+    const first = cache.render(r, '2026-12-01T08:00:00.123456Z');
+    assert.equal(cache.render(r, '2026-12-01T08:00:00.123456Z'), first, 'the same objects, not rendered again');
+    const changed = cache.render({ ...r, listing: 'lifted' }, '2026-12-01T09:00:00.000001Z');
+    assert.notEqual(changed, first);
+    assert.match(changed[1].json, /"revoked":true/);
+    for (let i = 0; i < 200; i++) cache.render(row(1000 + i, 'domain', `fill-${i}.example.com`), '2026-12-01T08:00:00.123456Z');
+    assert.ok(cache.size < 50, `bounded by bytes: ${cache.size} rows kept`);
   });
 });

@@ -7,6 +7,7 @@
  * `updated_at` (to the microsecond) is their date_added, so an indicator that changes comes again
  * in the collections, as a new version, exactly as a stored object's new version does.
  */
+import { LRUCache } from 'lru-cache';
 import { PERSONAL_INDICATOR_TYPES } from '../access/confidentiality.js';
 import { indicatorToStix, observableToSco, stixIdOfIndicator } from './stix-export.js';
 import { BROADBAND_ACCOUNT_SCO_TYPE, deriveRelationshipId, PHONE_NUMBER_SCO_TYPE } from './stix-ids.js';
@@ -200,5 +201,35 @@ export function renderedIdsOf(row: IndicatorSource): string[] {
     return sco === null ? [id] : [sco.id, id, deriveRelationshipId('based-on', id, sco.id)];
   } catch {
     return [];
+  }
+}
+
+/** Bytes of rendered JSON a process keeps (about 25,000 indicator rows). */
+export const RENDER_CACHE_BYTES = 64 * 2 ** 20;
+
+/**
+ * The objects of recently read rows, by row and instant: TAXII clients poll the same recent pages,
+ * so each row is rendered once for all of them, not once per client and poll. Bounded by the bytes
+ * of its JSON; a row that changes has a new instant, so an entry is never stale, only unused.
+ */
+export class RenderCache {
+  private readonly cache: LRUCache<string, RenderedObject[]>;
+
+  constructor(maxBytes = RENDER_CACHE_BYTES) {
+    this.cache = new LRUCache({ maxSize: maxBytes, sizeCalculation: (objects) => Math.max(1, objects.reduce((n, o) => n + o.json.length * 2 + 200, 0)) });
+  }
+
+  render(row: IndicatorSource, dateAdded: string): RenderedObject[] {
+    const key = `${row.id}@${dateAdded}`;
+    let objects = this.cache.get(key);
+    if (objects === undefined) {
+      objects = renderIndicatorRow(row, dateAdded);
+      this.cache.set(key, objects);
+    }
+    return objects;
+  }
+
+  get size(): number {
+    return this.cache.size;
   }
 }

@@ -22,7 +22,7 @@ import {
   STIX_MEDIA_TYPE,
   type CollectionDef,
 } from './taxii-collections.js';
-import { microsecondText, renderIndicatorRow, rowKindsOf } from '../stix/stix-render.js';
+import { microsecondText, RenderCache, rowKindsOf } from '../stix/stix-render.js';
 import { decodeCursor, encodeCursor, parseTaxiiFilter, TAXII_MEDIA_TYPE, TaxiiQueryError, type CursorPosition, type TaxiiFilter } from './taxii-query.js';
 import { taxiiRepository, type PageRow } from './taxii.repository.js';
 
@@ -72,6 +72,7 @@ function filterOf(query: Record<string, unknown>, allowed: readonly string[], de
 
 export class TaxiiService {
   private key: Buffer | null = null;
+  private readonly rendered = new RenderCache();
 
   constructor(
     private readonly handle: DatabaseHandle,
@@ -223,7 +224,7 @@ export class TaxiiService {
     const versions = timestamps === null ? null : new Set(timestamps.map(microsecondText));
     const items: PageItem[] = [];
     for (const row of rows) {
-      for (const o of renderIndicatorRow(row, row.key_at)) {
+      for (const o of this.rendered.render(row, row.key_at)) {
         if (after !== null && after.src === 1 && after.n === row.id && after.at === row.key_at && o.k <= after.k) continue;
         if ((types && !types.has(o.type)) || (ids && !ids.has(o.id)) || (versions && !versions.has(o.version))) continue;
         items.push({ id: o.id, type: o.type, date_added: o.date_added, version: o.version, tlp: o.tlp, json: o.json, pos: { at: row.key_at, src: 1, n: row.id, k: o.k } });
