@@ -33,7 +33,7 @@ import { makeOrg } from '../test/helpers/factories.js';
 import { fmt, machineLine, mib, parseFlags, PG_ADMIN_URL, positiveInt, postgresSettings, prng, seconds } from './bench-common.js';
 import type { ServerMessage } from './lookup-server.js';
 import { lookupOnce, rssOf, startServer, stopServer } from './lookup-server-control.js';
-import { measureTaxiiCurrency, type TaxiiCurrencyFigures } from './scale-taxii.js';
+import { measureTaxiiCurrency, overHttp, type TaxiiCurrencyFigures } from './scale-taxii.js';
 
 const CONNECTIONS = 64;
 const WARMUP_SECONDS = 3;
@@ -165,7 +165,12 @@ async function main() {
   let taxii: TaxiiCurrencyFigures | null = null;
   if (parts.has('taxii')) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'threatshare-scale-taxii-'));
-    taxii = await measureTaxiiCurrency({ url, stateDir: dir, port, token, lines: positiveInt(flags['taxii-lines'], 'taxii-lines'), load });
+    const bench = await overHttp({ url, stateDir: dir, port, token });
+    try {
+      taxii = await measureTaxiiCurrency(bench, { lines: positiveInt(flags['taxii-lines'], 'taxii-lines'), load });
+    } finally {
+      await bench.close();
+    }
     fs.rmSync(dir, { recursive: true, force: true });
   }
   await stopServer(app.child);
