@@ -2,7 +2,8 @@
  * National scale (issue 15): the lookup server over a store of `--count` indicators (default ten
  * million) on PostgreSQL, beside the raw limits of the same run. Prints figures, never asserts.
  *
- *   npm run bench:scale -- [--count=10000000] [--duration=10] [--db-name=threatshare_scale] [--parts=lookup,intake] [--intake-lines=1000000]
+ *   npm run bench:scale -- [--count=10000000] [--duration=10] [--db-name=threatshare_scale]
+ *     [--parts=lookup,intake,taxii,lifecycle] [--intake-lines=1000000] [--taxii-lines=1000000] [--lifecycle-lines=1000000]
  *
  * 1. drops and recreates its own database `threatshare_scale` (or `--db-name`; never the test or bench databases
  *    others use), migrates it, creates a telecom operator and its token through the services;
@@ -14,18 +15,16 @@
  *    50/50, against the server and against a bare `node:http` child answering the same bytes;
  * 5. batch lookup of 10,000 values (half known), 5 times; the server's RSS after each step.
  *
- * `--lifecycle=1000000` then runs bench/scale-lifecycle.ts's steps (expiry, withdrawal, retention)
- * for that many more values over the stored ones.
+ * `--stix-sync=no` (the default) stops the server's background sweep of the STIX id map: the
+ * generated store was never mapped, and hashing ten million rows' ids would share the server's
+ * core with the lookups; `--stix-sync=yes` measures lookups while it runs.
  *
- * `--stix-sync=no` (the default) stops the server's background STIX conversion: the generated
- * store was never converted, and converting ten million at ~2,300/s would take the server's core
- * for over an hour; `--stix-sync=yes` measures lookups while it runs.
- *
- * `--parts=` runs some of the parts after the generation (default all): `lookup` (3–5 above) and
- * `intake` (bench/scale-intake.ts: the intake ratio to a bare COPY into a table already holding
- * the store, and the RPZ export of all domains against COPY TO).
- *
- * Not measured here yet (see docs/benchmarks.md): commit-to-TAXII time of a 1 M import.
+ * `--parts=` runs some of the parts after the generation (default all, in this order): `lookup`
+ * (3–5 above); `intake` (bench/scale-intake.ts: the intake ratio to a bare COPY into a table
+ * already holding the store, and the RPZ export of all domains against COPY TO); `taxii`
+ * (bench/scale-taxii.ts: commit of a bulk import → TAXII serves its last value, a client's drain,
+ * the id map); `lifecycle` (bench/scale-lifecycle.ts: expiry, withdrawal, retention of
+ * `--lifecycle-lines` more values; last, as it retires this database's audit log).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -41,8 +40,9 @@ import type { ServerMessage } from './lookup-server.js';
 import { lookupOnce, rssOf, startServer, stopServer } from './lookup-server-control.js';
 import { runIntakePart } from './scale-intake.js';
 import { lifecyclePart } from './scale-lifecycle.js';
+import { measureTaxiiCurrency, overHttp } from './scale-taxii.js';
 
-const PARTS = ['lookup', 'intake', 'lifecycle'];
+const PARTS = ['lookup', 'intake', 'taxii', 'lifecycle'];
 const CONNECTIONS = 64;
 const WARMUP_SECONDS = 3;
 const REQUEST_LIST = 20_000;
@@ -63,7 +63,7 @@ const IPV4_SQL = `(11 + (g / 2) / 65536)::text || '.' || (((g / 2) / 256) % 256)
 const DOMAIN_SQL = `'n' || lpad(((g / 2))::text, 8, '0') || '.scale-bench.com'`;
 
 async function main() {
-  const flags = parseFlags(process.argv.slice(2), { count: '10000000', duration: '10', 'stix-sync': 'no', 'db-name': 'threatshare_scale', parts: 'lookup,intake,lifecycle', 'intake-lines': '1000000', 'lifecycle-lines': '1000000' });
+  const flags = parseFlags(process.argv.slice(2), { count: '10000000', duration: '10', 'stix-sync': 'no', 'db-name': 'threatshare_scale', parts: 'lookup,intake,taxii,lifecycle', 'intake-lines': '1000000', 'taxii-lines': '1000000', 'lifecycle-lines': '1000000' });
   // Each engineer profiling on the shared PostgreSQL passes a database of their own.
   const SCALE_DB = flags['db-name'];
   if (!/^[a-z_][a-z0-9_]*$/.test(SCALE_DB)) throw new Error(`--db-name must be a plain identifier, not ${SCALE_DB}`);
@@ -112,6 +112,7 @@ async function main() {
 
   if (parts.includes('lookup')) await lookupPart(url, token, count, stored, duration, flags['stix-sync']);
   if (parts.includes('intake')) await runIntakePart({ url, count, lines: positiveInt(flags['intake-lines'], 'intake-lines') });
+  if (parts.includes('taxii')) await taxiiPart(url, token, positiveInt(flags['taxii-lines'], 'taxii-lines'));
   // Last: it retires the whole audit log of this throw-away database and vacuums the store.
   if (parts.includes('lifecycle')) await lifecyclePart(url, positiveInt(flags['lifecycle-lines'], 'lifecycle-lines'));
 }
@@ -193,6 +194,27 @@ async function lookupPart(url: string, token: string, count: number, stored: num
   console.log(`  batch      : ${fmt(BATCH)} values in ${batchSeconds.map((s) => `${fmt(s * 1000)} ms`).join(', ')}; ${fmt(batchKnown)} known (goal < 1 s: ${met(best < 1)})`);
   const rssMax = Math.max(f.rss, rssEnd, ...figures.map((x) => x.rss));
   console.log(`  server RSS : ${mib(app.ready.rss)} at /healthz, ${mib(f.rss)} with the filter, ${figures.map((x) => `${mib(x.rss)} after ${x.name}`).join(', ')}, ${mib(rssEnd)} after the batches (goal < 1 GiB: ${met(rssMax < 2 ** 30)})`);
+}
+
+/**
+ * TAXII current at commit (bench/scale-taxii.ts): a server started as `threatshare serve` is, a
+ * bulk import of `lines` new domains committed by this process, and what the server serves of it.
+ */
+async function taxiiPart(url: string, token: string, lines: number) {
+  const app = await startServer(['--mode=app', `--url=${url}`, '--start=background', '--stix-sync=no']);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'threatshare-scale-taxii-'));
+  const bench = await overHttp({ url, stateDir: dir, port: app.ready.port, token });
+  try {
+    const x = await measureTaxiiCurrency(bench, { lines, load });
+    const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
+    console.log(`\n## TAXII (${fmt(x.lines)}-line import into the store; load average at end ${load()})`);
+    console.log(`  commit → last value served ${fmt(x.lastSeconds * 1000)} ms (goal < 10 s: ${met(x.lastSeconds < 10)}), first value ${fmt(x.firstSeconds * 1000)} ms; the import itself ${fmt(x.importSeconds, 1)} s`);
+    console.log(`  a client's drain: ${fmt(x.drainObjects)} objects in ${fmt(x.drainSeconds, 1)} s vs COPY TO of the values ${fmt(x.copySeconds, 2)} s; by id after the id map (${fmt(x.mapSeconds, 1)} s, ${fmt(x.lines / x.mapSeconds)} rows/s)`);
+  } finally {
+    await bench.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+    await stopServer(app.child);
+  }
 }
 
 interface Figures {

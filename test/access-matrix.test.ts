@@ -160,7 +160,6 @@ describe(`the channel matrix: every channel yields what the access table allows 
   });
 
   test('TAXII: the responsible unit\u2019s collection and the province collections', async () => {
-    await h.c.interop.stix.syncIfStale();
     const ipv4 = items.filter((i) => i.type === 'ipv4');
     const page = await get('responsible', `/taxii2/threatshare/collections/${orgs.responsible.id}/objects/?limit=1000`, { accept: TAXII });
     assert.equal(page.statusCode, 200, page.body);

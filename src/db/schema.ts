@@ -279,6 +279,12 @@ export interface StixSyncStateTable {
   updated_at: Generated<Date>;
 }
 
+/** STIX ids of the objects rendered from an indicator row, back to the row (migration 0019). */
+export interface StixIndicatorIdsTable {
+  uuid: string;
+  indicator_id: number;
+}
+
 export interface TaxiiStatusTable {
   id: string;
   org_id: string;
@@ -307,6 +313,7 @@ export interface Database extends WorkflowTables {
   platform_flags: PlatformFlagsTable;
   stix_objects: StixObjectsTable;
   stix_sync_state: StixSyncStateTable;
+  stix_indicator_ids: StixIndicatorIdsTable;
   taxii_status: TaxiiStatusTable;
   organizations: OrganizationsTable;
   org_scopes: OrgScopesTable;

@@ -4,6 +4,7 @@
  * same rule as a predicate of this module; test/access-matrix.test.ts runs both against seeded rows.
  */
 import { sql, type RawBuilder } from 'kysely';
+import { PERSONAL_INDICATOR_TYPES } from './confidentiality.js';
 import type { FeedAudience } from './feed-audience.js';
 
 /** The TLP markings an organization receives for what it answers for (TLP 2.0: AMBER yes, AMBER+STRICT and RED no). */
@@ -35,6 +36,35 @@ export function indicatorAudienceSql(a: FeedAudience, bind: Bind = bound): RawBu
  */
 export function stixOrganizationBranches(orgId: string): RawBuilder<unknown>[] {
   return [sql`o.owner_org_id = ${orgId}::uuid`, sql`o.responsible_org_id = ${orgId}::uuid AND o.tlp IN ('clear', 'green', 'amber')`];
+}
+
+/** A TAXII collection's audience, as taxii-collections.ts states it. */
+export type StixCollectionAudience =
+  | { kind: 'tlp'; tlp: string }
+  | { kind: 'province'; province_code: string }
+  | { kind: 'organization'; org_id: string };
+
+const PERSONAL_TYPES_SQL = sql.raw(`(${[...PERSONAL_INDICATOR_TYPES].map((t) => `'${t}'`).join(', ')})`);
+
+/**
+ * A TAXII collection over `indicators i`, whose objects TAXII renders from the rows: the same
+ * audience as a stored object's, with the row's audience TLP (stix-render.ts storedAudienceTlp:
+ * a personal value is served to TLP:AMBER's audience at least, Art. 12) and no owner (the
+ * platform's records are nobody's share). One condition per branch, each served by an
+ * (audience, updated_at, id) index of migration 0019.
+ */
+export function indicatorStixBranches(a: StixCollectionAudience): RawBuilder<unknown>[] {
+  switch (a.kind) {
+    case 'tlp':
+      if (a.tlp === 'clear' || a.tlp === 'green') return [sql`i.tlp = ${a.tlp} AND i.type NOT IN ${PERSONAL_TYPES_SQL}`];
+      if (a.tlp === 'amber') return [sql`i.tlp = 'amber'`, sql`i.tlp IN ('clear', 'green') AND i.type IN ${PERSONAL_TYPES_SQL}`];
+      return [sql`i.tlp = ${a.tlp}`];
+    case 'province':
+      return [sql`i.province_code = ${a.province_code}`];
+    case 'organization':
+      // The audience TLP of a personal value is AMBER at most where the row's is CLEAR or GREEN: the same set.
+      return [sql`i.responsible_org_id = ${a.org_id}::uuid AND i.tlp IN ('clear', 'green', 'amber')`];
+  }
 }
 
 /** The same rule for one stored object, for the predicate side of the matrix test. */

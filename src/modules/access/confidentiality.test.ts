@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import type { Principal } from '../auth/principal.js';
-import { storedAudienceTlp } from '../stix/stix.service.js';
+import { storedAudienceTlp } from '../stix/stix-render.js';
 import {
   FIELD_CLASSIFICATION,
   isEntitledToRestricted,

@@ -255,7 +255,7 @@ export const indicatorsRepository = {
         province_code = coalesce(i.province_code, excluded.province_code),
         operator = coalesce(i.operator, excluded.operator),
         responsible_org_id = coalesce(i.responsible_org_id, excluded.responsible_org_id),
-        updated_at = now()
+        updated_at = clock_timestamp()
       RETURNING i.*, (i.xmax = 0) AS inserted),
       queued AS (
         INSERT INTO indicator_search_backlog (first_id, last_id)

@@ -51,7 +51,7 @@ export const listingRepository = {
   async relist(tx: Executor, ids: readonly number[]): Promise<number[]> {
     if (ids.length === 0) return [];
     const r = await sql<{ id: number }>`
-      UPDATE indicators i SET listing = n.listing, updated_at = now()
+      UPDATE indicators i SET listing = n.listing, updated_at = clock_timestamp()
       FROM (${listingOfIds(ids)}) n
       WHERE i.id = n.id AND i.listing <> n.listing
       RETURNING i.id`.execute(tx);
@@ -75,7 +75,7 @@ export const listingRepository = {
   async listFresh(tx: Executor, ids: readonly number[], listing: 'reported' | 'provisional'): Promise<number[]> {
     if (ids.length === 0) return [];
     const r = await sql<{ id: number }>`
-      UPDATE indicators i SET listing = ${listing}, updated_at = now()
+      UPDATE indicators i SET listing = ${listing}, updated_at = clock_timestamp()
       WHERE i.id = ANY(${[...ids]}::bigint[]) AND i.listing IN ('reported', 'lifted') AND i.listing <> ${listing}
       RETURNING i.id`.execute(tx);
     return r.rows.map((x) => Number(x.id));

@@ -12,6 +12,9 @@ import { after, before, describe, test } from 'node:test';
 import { makeOrg, type TestOrg } from '../../../test/helpers/factories.js';
 import { dbLabel, startHarness, type Harness } from '../../../test/helpers/harness.js';
 import { caseOfReport, confirmedCase } from '../../../test/helpers/workflow.js';
+import { stixIdOfIndicator } from '../stix/stix-export.js';
+import { renderedIdsOf } from '../stix/stix-render.js';
+import { stixRepository } from '../stix/stix.repository.js';
 import type { StoredAuditEntry } from '../audit/audit.repository.js';
 import { noticesRepository } from '../notices/notices.repository.js';
 import { EXPORT_FORMAT_NAMES } from './exports/index.js';
@@ -379,9 +382,7 @@ describe(`restricted data never leaves through any channel to an unentitled orga
     const amber = cols.find((c) => c.alias === 'tlp-amber')!;
     const green = cols.find((c) => c.alias === 'tlp-green')!;
     // Other suites add to a shared PostgreSQL meanwhile: ask for this run's amber indicator by id.
-    await h.c.interop.stix.sync();
-    const derived = await h.c.handle.db.selectFrom('stix_objects').select('id').where('source_key', '=', `indicator:${amberId}`).where('type', '=', 'indicator').executeTakeFirstOrThrow();
-    const stixId = derived.id;
+    const stixId = stixIdOfIndicator({ id: String(amberId), type: 'domain' });
     const page = await as(ministry, `/taxii2/threatshare/collections/${amber.id}/objects/?match[id]=${stixId}`, { accept: TAXII });
     assert.equal(page.result.statusCode, 200, page.result.body);
     assert.ok(page.result.body.includes(AMBER_DOMAIN), 'the amber page holds the amber domain');
@@ -400,8 +401,8 @@ describe(`restricted data never leaves through any channel to an unentitled orga
     assertClean('taxii green', greenPage.result.body);
     assertNoRead('taxii green page', greenPage.entries);
     // The green phone number's own objects, asked for by id: not in the TLP:GREEN collection.
-    const phoneIds = (await h.c.handle.db.selectFrom('stix_objects').select('id').where('source_key', '=', `indicator:${greenPhoneId}`).execute()).map((r) => r.id);
-    assert.ok(phoneIds.length > 0, 'the phone number is derived into the STIX store');
+    const phoneIds = (await stixRepository.indicatorsByIds(h.c.handle.db, [Number(greenPhoneId)])).flatMap(renderedIdsOf);
+    assert.ok(phoneIds.length > 0, 'the phone number renders as STIX');
     const phone = await as(outsider, `/taxii2/threatshare/collections/${green.id}/objects/?match[id]=${phoneIds.join(',')}`, { accept: TAXII });
     assert.equal(phone.result.statusCode, 200);
     assert.equal(JSON.parse(phone.result.body).objects, undefined, phone.result.body);

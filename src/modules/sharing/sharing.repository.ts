@@ -201,7 +201,7 @@ export const sharingRepository = {
     const reversedSuffixes = entries.filter((e) => e.type === 'domain').map((e) => reverseString(`.${e.value}`).replace(/[\\%_]/g, (c) => `\\${c}`) + '%');
     const domains = entries.filter((e) => e.type === 'domain').map((e) => e.value);
     const added = await sql<{ id: number; type: string; value: string; excluded: boolean }>`
-      UPDATE indicators i SET excluded = true, updated_at = now()
+      UPDATE indicators i SET excluded = true, updated_at = clock_timestamp()
       WHERE NOT i.excluded AND i.id IN (
         SELECT x.id FROM indicators x JOIN unnest(${types}::text[], ${values}::text[]) AS e(type, value) ON x.type = e.type AND x.value = e.value
         ${sql.join(
@@ -211,7 +211,7 @@ export const sharingRepository = {
       RETURNING i.id, i.type, i.value, i.excluded`.execute(tx);
     const host = sql`substring(i.value from '^[a-z][a-z0-9+.-]*://(?:[^@/]*@)?([^/:?#]+)')`;
     const removed = await sql<{ id: number; type: string; value: string; excluded: boolean }>`
-      UPDATE indicators i SET excluded = false, updated_at = now()
+      UPDATE indicators i SET excluded = false, updated_at = clock_timestamp()
       WHERE i.excluded AND NOT (
         EXISTS (SELECT 1 FROM unnest(${types}::text[], ${values}::text[]) AS e(type, value) WHERE e.type = i.type AND e.value = i.value)
         OR EXISTS (SELECT 1 FROM unnest(${domains}::text[]) AS d(name) WHERE
@@ -225,7 +225,7 @@ export const sharingRepository = {
   /** The expiry sweep: a set operation, as fast as intake (DESIGN §6). Returns the changed rows. */
   async expireDue(tx: Executor, limit: number): Promise<number[]> {
     const r = await sql<{ id: number }>`
-      UPDATE indicators SET status = 'expired', updated_at = now()
+      UPDATE indicators SET status = 'expired', updated_at = clock_timestamp()
       WHERE id IN (SELECT id FROM indicators WHERE status = 'active' AND valid_until IS NOT NULL AND valid_until <= now()
         ORDER BY valid_until LIMIT ${limit} FOR UPDATE SKIP LOCKED)
       RETURNING id`.execute(tx);

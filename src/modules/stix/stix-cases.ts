@@ -9,7 +9,8 @@ import type { IdentificationService } from '../identification/identification.ser
 import type { IdentificationRow, CaseRow } from '../identification/identification.repository.js';
 import { TLP_LEVELS } from './stix-markings.js';
 import { stixRepository } from './stix.repository.js';
-import { indicatorRecordOf, organizationRecordOf, type StixService } from './stix.service.js';
+import { organizationRecordOf, type StixService } from './stix.service.js';
+import { indicatorRecordOf } from './stix-render.js';
 import type { IndicatorRecord, OrganizationRecord, Severity, ThreatCaseRecord, Tlp, Verdict } from './stix.types.js';
 
 /**

@@ -53,13 +53,13 @@ function timestamps(created: Date, updated: Date): { created: string; modified: 
   return { created: formatStixTimestamp(created), modified: formatStixTimestamp(modified) };
 }
 
-function sdoCommon(type: string, id: string, created: Date, updated: Date, tlp: Tlp): StixObject {
+function sdoCommon(type: string, id: string, created: Date, updated: Date, tlp: Tlp, times = timestamps(created, updated)): StixObject {
   return {
     type,
     spec_version: '2.1',
     id,
     created_by_ref: PLATFORM_IDENTITY_ID,
-    ...timestamps(created, updated),
+    ...times,
     object_marking_refs: markingRefsFor(tlp),
   };
 }
@@ -256,12 +256,13 @@ export function indicatorToStix(ind: IndicatorRecord): StixObject[] {
     { type: ind.type, value: ind.value, hash_algorithm: ind.hash_algorithm ?? undefined },
     ind.tlp,
   ) as StixObject;
+  const times = timestamps(ind.created_at, ind.updated_at);
   const validFrom = ind.first_seen;
   let validUntil = ind.valid_until ?? (ind.status === 'expired' ? ind.updated_at : null);
   if (validUntil !== null && validUntil.getTime() <= validFrom.getTime()) validUntil = new Date(validFrom.getTime() + 1);
 
   const indicator: StixObject = {
-    ...sdoCommon('indicator', stixIdOfIndicator(ind), ind.created_at, ind.updated_at, ind.tlp),
+    ...sdoCommon('indicator', stixIdOfIndicator(ind), ind.created_at, ind.updated_at, ind.tlp, times),
     name: `${taxonLabel(ind.category, ind.subtype)}: ${ind.value}`,
     indicator_types: indicatorTypesFor(ind.category, ind.subtype, ind.status),
     pattern: buildPattern({ type: ind.type, value: ind.value, hash_algorithm: ind.hash_algorithm ?? undefined }),
@@ -281,6 +282,7 @@ export function indicatorToStix(ind: IndicatorRecord): StixObject[] {
       ind.created_at,
       ind.updated_at,
       ind.tlp,
+      times,
     ),
     relationship_type: 'based-on',
     source_ref: indicator.id,

@@ -16,13 +16,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import canonicalize from 'canonicalize';
-import { v5 as uuidv5 } from 'uuid';
+import { parse as uuidParse, v5 as uuidv5 } from 'uuid';
 
 /** The namespace §2.9 fixes for SCO ids. */
 export const STIX_SCO_NAMESPACE = '00abedb4-aa42-466c-9c01-fed23315a9b7';
 
 /** threatshare's own namespace for SDO/SRO/bundle ids. Never change it: ids would all change. */
 export const THREATSHARE_STIX_NAMESPACE = 'e35ac358-b524-485c-ac75-2849179a0c4e';
+
+// Names and namespaces go to uuid's v5 as bytes: given strings, it converts them a character at a
+// time, which was a fifth of the cost of rendering a TAXII page of indicators (issue 15).
+const SCO_NAMESPACE_BYTES = uuidParse(STIX_SCO_NAMESPACE);
+const THREATSHARE_NAMESPACE_BYTES = uuidParse(THREATSHARE_STIX_NAMESPACE);
 
 export const PHONE_NUMBER_SCO_TYPE = 'x-threatshare-phone-number';
 export const BROADBAND_ACCOUNT_SCO_TYPE = 'x-threatshare-broadband-account';
@@ -89,7 +94,7 @@ export function computeScoId(type: string, properties: Record<string, unknown>):
   if (Object.keys(picked).length === 0) return `${type}--${randomUUID()}`;
   const canonical = canonicalize(picked);
   if (canonical === undefined) throw new TypeError(`cannot canonicalize the properties of ${type}`);
-  return `${type}--${uuidv5(canonical, STIX_SCO_NAMESPACE)}`;
+  return `${type}--${uuidv5(Buffer.from(canonical), SCO_NAMESPACE_BYTES)}`;
 }
 
 /**
@@ -98,7 +103,7 @@ export function computeScoId(type: string, properties: Record<string, unknown>):
  */
 export function deriveSdoId(type: string, ...keyParts: string[]): string {
   if (keyParts.length === 0) throw new TypeError('deriveSdoId needs at least one key part');
-  return `${type}--${uuidv5(`${type}/${keyParts.join('/')}`, THREATSHARE_STIX_NAMESPACE)}`;
+  return `${type}--${uuidv5(Buffer.from(`${type}/${keyParts.join('/')}`), THREATSHARE_NAMESPACE_BYTES)}`;
 }
 
 /** A deterministic relationship id: one per (type, source, target), so re-exports version it. */

@@ -80,6 +80,8 @@ export interface IndicatorKey {
   id: number;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 const trimProvince = <T extends { province_code: string | null }>(r: T): T => ({
   ...r,
   province_code: r.province_code ? String(r.province_code).trim() : null,
@@ -187,7 +189,7 @@ export const stixRepository = {
     await sql`
       UPDATE stix_sync_state SET indicators_cursor_at = ${cursor.at}, indicators_cursor_id = ${cursor.id}::bigint,
         indicators_sweep_watermark = ${sweepWatermark}::timestamptz, updated_at = now()
-      WHERE id = 1 AND indicators_watermark = ${since}::timestamptz`.execute(db);
+      WHERE id = 1 AND date_trunc('milliseconds', indicators_watermark) = date_trunc('milliseconds', ${since}::timestamptz)`.execute(db);
   },
 
   /** The sweep from `since` reached the end: everything before `watermark` is derived. */
@@ -195,7 +197,7 @@ export const stixRepository = {
     await sql`
       UPDATE stix_sync_state SET indicators_watermark = ${watermark}::timestamptz, indicators_cursor_at = NULL,
         indicators_cursor_id = NULL, indicators_sweep_watermark = NULL, updated_at = now()
-      WHERE id = 1 AND indicators_watermark = ${since}::timestamptz`.execute(db);
+      WHERE id = 1 AND date_trunc('milliseconds', indicators_watermark) = date_trunc('milliseconds', ${since}::timestamptz)`.execute(db);
   },
 
   async setWatermarks(db: Executor, w: { indicators?: Date; organizations?: Date }): Promise<void> {
@@ -245,13 +247,33 @@ export const stixRepository = {
     return r.rows.length > 0;
   },
 
-  async indicatorsByIds(db: Executor, ids: number[]): Promise<IndicatorSource[]> {
+  /** These rows, with `key_at`, their updated_at as text with microseconds (a rendered object's date_added). */
+  async indicatorsByIds(db: Executor, ids: number[]): Promise<(IndicatorSource & { key_at: string })[]> {
     if (ids.length === 0) return [];
-    const r = await sql<IndicatorSource>`
+    const r = await sql<IndicatorSource & { key_at: string }>`
       SELECT id, type, value, hash_algorithm, category, subtype, status, listing, tlp, first_seen, last_seen, sighting_count,
-        valid_until, province_code, operator, responsible_org_id, created_at, updated_at
+        valid_until, province_code, operator, responsible_org_id, created_at, updated_at, ${isoText('updated_at')} AS key_at
       FROM indicators WHERE id = ANY(${ids}::bigint[])`.execute(db);
     return r.rows.map(trimProvince);
+  },
+
+  /** Maps rendered objects' STIX ids (their UUID part) to their rows; an id already mapped is left alone. */
+  async insertIndicatorIds(db: Executor, uuids: string[], indicatorIds: number[]): Promise<number> {
+    if (uuids.length === 0) return 0;
+    const r = await sql`
+      INSERT INTO stix_indicator_ids (uuid, indicator_id)
+      SELECT * FROM unnest(${uuids}::uuid[], ${indicatorIds}::bigint[])
+      ON CONFLICT (uuid) DO NOTHING`.execute(db);
+    return Number(r.numAffectedRows ?? 0);
+  },
+
+  /** The rows whose rendered objects may carry these STIX ids (ids not of UUID form are ignored). */
+  async indicatorIdsOfStixIds(db: Executor, stixIds: readonly string[]): Promise<number[]> {
+    const uuids = stixIds.map((id) => id.slice(id.indexOf('--') + 2)).filter((u) => UUID.test(u));
+    if (uuids.length === 0) return [];
+    const r = await sql<{ indicator_id: string | number }>`
+      SELECT DISTINCT indicator_id FROM stix_indicator_ids WHERE uuid = ANY(${uuids}::uuid[])`.execute(db);
+    return r.rows.map((x) => Number(x.indicator_id));
   },
 
   async organizationsChangedSince(db: Executor, since: Date): Promise<OrganizationSource[]> {

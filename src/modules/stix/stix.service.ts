@@ -30,6 +30,7 @@ import { computeScoId } from './stix-ids.js';
 import { isNewerVersion, parseBundle, type ParsedObject } from './stix-import.js';
 import { TLP_LEVELS, tlpMarkingDefinition } from './stix-markings.js';
 import { compareStixTimestamps } from './stix-time.js';
+import { indicatorRecordOf, renderedIdsOf, renderIndicatorRow, versionOf } from './stix-render.js';
 import type {
   IndicatorRecord,
   Observable,
@@ -87,12 +88,6 @@ export interface SyncResult {
   complete: boolean;
 }
 
-function versionOf(o: StixObject): string | null {
-  if (typeof o.modified === 'string') return o.modified;
-  if (typeof o.created === 'string') return o.created;
-  return null;
-}
-
 function sameVersion(a: string | null, b: string | null): boolean {
   if (a === null || b === null) return a === b;
   return compareStixTimestamps(a, b) === 0;
@@ -109,28 +104,6 @@ function isValidTaxon(category: unknown, subtype: unknown): boolean {
   return typeof category === 'string' && typeof subtype === 'string' && category in THREAT_CATEGORIES && isSubtypeOf(category as ThreatCategory, subtype);
 }
 
-export function indicatorRecordOf(row: IndicatorSource): IndicatorRecord {
-  return {
-    id: String(row.id),
-    type: row.type as IndicatorRecord['type'],
-    value: row.value,
-    hash_algorithm: (row.hash_algorithm as IndicatorRecord['hash_algorithm']) ?? null,
-    category: row.category,
-    subtype: row.subtype,
-    status: row.status as IndicatorRecord['status'],
-    listing: row.listing,
-    first_seen: new Date(row.first_seen),
-    last_seen: new Date(row.last_seen),
-    valid_until: row.valid_until ? new Date(row.valid_until) : null,
-    sighting_count: row.sighting_count,
-    province_code: row.province_code,
-    operator: row.operator,
-    tlp: row.tlp as Tlp,
-    created_at: new Date(row.created_at),
-    updated_at: new Date(row.updated_at),
-  };
-}
-
 export function organizationRecordOf(row: OrganizationSource): OrganizationRecord | null {
   if (!EXPORTED_ORG_KINDS.has(row.kind)) return null;
   return {
@@ -144,36 +117,6 @@ export function organizationRecordOf(row: OrganizationSource): OrganizationRecor
   };
 }
 
-/**
- * The audience a derived indicator is stored for (the `tlp` column that TAXII collections and
- * canReadStixObject filter on). A personal value (an e-mail address, a phone number, a broadband
- * account: Art. 12) goes only to those entitled to it, so however it is marked (the object keeps its
- * own TLP marking) it is stored for the TLP:AMBER audience at least: the ministry and the
- * institutions, the province's regulator and the responsible unit, never the TLP:GREEN community.
- */
-export function storedAudienceTlp(type: string, tlp: string): string {
-  if (!PERSONAL_INDICATOR_TYPES.has(type)) return tlp;
-  return TLP_LEVELS.indexOf(tlp as Tlp) < TLP_LEVELS.indexOf('amber') ? 'amber' : tlp;
-}
-
-/** The stored rows of one indicator: its SCO, indicator and based-on (or its vulnerability). */
-export function derivedIndicatorRows(row: IndicatorSource): StixObjectInsert[] {
-  return indicatorToStix(indicatorRecordOf(row)).map((o) => ({
-    id: o.id,
-    type: o.type,
-    spec_version: '2.1',
-    version: versionOf(o),
-    superseded: false,
-    tlp: storedAudienceTlp(row.type, row.tlp),
-    province_code: row.province_code,
-    owner_org_id: null,
-    responsible_org_id: row.responsible_org_id,
-    source: 'platform',
-    source_key: `indicator:${row.id}`,
-    json: JSON.stringify(o),
-  }));
-}
-
 export class StixService {
   private definitionsWritten = false;
   private running: Promise<SyncResult> | null = null;
@@ -181,7 +124,7 @@ export class StixService {
   private lastIndicatorKey: IndicatorKey | null = null;
   private lastOrgUpdate = 0;
   private timer: NodeJS.Timeout | null = null;
-  private catchingUp = false;
+  private catchingUp: Promise<void> | null = null;
 
   constructor(
     private readonly handle: DatabaseHandle,
@@ -484,15 +427,19 @@ export class StixService {
     }
     await stixRepository.setWatermarks(this.db, { organizations: next });
     this.lastOrgUpdate = Math.max(this.lastOrgUpdate, orgMax === null ? 0 : new Date(orgMax).getTime());
+    if (maxIndicators <= 0) return { ...result, complete: false };
 
-    // Indicators, by keyset on (updated_at, id), a total order: a sweep reads every row changed at
-    // or after the stored watermark, and a pass that stops at `maxIndicators` stores the key of its
-    // last row, where the next pass resumes (rows of one import share updated_at, so a time alone
-    // would resume at the same rows forever: issue 11 item 9). When the sweep reaches the end, the
-    // watermark moves to the safe watermark taken when the sweep began: any row not visible then
-    // belongs to a transaction that started at or after it. While the database writes one page,
-    // the next is read and converted (on PostgreSQL that work overlaps on another core).
+    // Indicators are rendered when TAXII reads them (stix-render.ts); what is derived here is only
+    // the map from their objects' STIX ids back to the row, for object-by-id and match[id]. By
+    // keyset on (updated_at, id), a total order: a sweep reads every row changed at or after the
+    // stored watermark, and a pass that stops at `maxIndicators` stores the key of its last row,
+    // where the next pass resumes (issue 11 item 9). When the sweep reaches the end, the watermark
+    // moves to the safe watermark taken when the sweep began: any row not visible then belongs to a
+    // transaction that started at or after it. A row created before the watermark was mapped by an
+    // earlier sweep (its ids never change), so an update costs a read, not a hash. While the
+    // database writes one page, the next is read (on PostgreSQL that work overlaps on another core).
     const since = state.indicators_watermark;
+    const mappedBefore = since.getTime() - 1;
     const sweepWatermark = state.cursor === null ? next : (state.sweep_watermark ?? next);
     let after: IndicatorKey | null = state.cursor;
     let writing: Promise<number> | null = null;
@@ -500,16 +447,17 @@ export class StixService {
     for (;;) {
       const page = await stixRepository.indicatorsChangedSince(this.db, since, after, SYNC_PAGE);
       if (page.length === 0) break;
-      const groups: { key: string; rows: StixObjectInsert[] }[] = [];
+      const uuids: string[] = [];
+      const rowIds: number[] = [];
       for (const row of page) {
-        try {
-          groups.push({ key: `indicator:${row.id}`, rows: derivedIndicatorRows(row) });
-        } catch {
-          // A row the export cannot express (e.g. a hash of unknown algorithm) is skipped, not fatal.
+        if (new Date(row.created_at).getTime() < mappedBefore) continue;
+        for (const id of renderedIdsOf(row)) {
+          uuids.push(id.slice(id.indexOf('--') + 2));
+          rowIds.push(row.id);
         }
       }
       if (writing) result.objects_written += await writing;
-      writing = this.writeDerived(groups, ['indicator', 'vulnerability']);
+      writing = stixRepository.insertIndicatorIds(this.db, uuids, rowIds);
       writing.catch(() => undefined); // awaited below; this only marks the rejection as handled meanwhile
       read += page.length;
       const last = page[page.length - 1];
@@ -574,17 +522,28 @@ export class StixService {
     });
   }
 
-  /** Syncs when an indicator or organization changed since this process last looked. */
-  async syncIfStale(): Promise<void> {
+  /**
+   * Syncs when an organization changed since this process last looked, and with `ids` when an
+   * indicator did too (a bounded batch of the id map: what a by-id read needs first). Pages need no
+   * indicator work at all: they render the rows.
+   */
+  async syncIfStale(opts: { ids?: boolean } = {}): Promise<void> {
     if (this.running) {
       await this.running;
       return;
     }
     const [newer, orgMax] = await Promise.all([
-      this.lastIndicatorKey === null ? Promise.resolve(true) : stixRepository.hasIndicatorAfter(this.db, this.lastIndicatorKey),
+      !opts.ids ? Promise.resolve(false) : this.lastIndicatorKey === null ? Promise.resolve(true) : stixRepository.hasIndicatorAfter(this.db, this.lastIndicatorKey),
       stixRepository.maxOrganizationUpdate(this.db),
     ]);
-    if (newer || !this.definitionsWritten || (orgMax !== null && new Date(orgMax).getTime() > this.lastOrgUpdate)) await this.sync({ maxIndicators: SYNC_BATCH });
+    if (newer || !this.definitionsWritten || (orgMax !== null && new Date(orgMax).getTime() > this.lastOrgUpdate)) {
+      await this.sync({ maxIndicators: newer ? SYNC_BATCH : 0 });
+    }
+  }
+
+  /** The indicator rows whose rendered objects may carry these STIX ids (the id map). */
+  indicatorIdsOfStixIds(ids: readonly string[]): Promise<number[]> {
+    return stixRepository.indicatorIdsOfStixIds(this.db, ids);
   }
 
   /**
@@ -598,22 +557,30 @@ export class StixService {
     this.timer.unref();
   }
 
-  /** Syncs in bounded batches until the derivation is complete (in the background: or stopSyncing was called). */
+  /**
+   * Syncs in bounded batches until the derivation is complete (in the background: or stopSyncing
+   * was called). A foreground call made while the background one runs waits for it, then finishes.
+   */
   async catchUp(background = false): Promise<void> {
-    if (this.catchingUp) return;
-    this.catchingUp = true;
-    try {
-      for (;;) {
-        const started = Date.now();
-        const r = await this.sync({ maxIndicators: SYNC_BATCH });
-        if (r.complete || (background && this.timer === null)) return;
-        // In the background, a pause as long as the batch took: the conversion never takes more
-        // than half of the thread, which requests share with it (on PGlite the database too).
-        const pause = background ? Date.now() - started : 0;
-        await new Promise<void>((resolve) => (pause > 0 ? setTimeout(resolve, pause) : setImmediate(resolve)));
-      }
-    } finally {
-      this.catchingUp = false;
+    while (this.catchingUp) {
+      if (background) return;
+      await this.catchingUp;
+    }
+    this.catchingUp = this.catchUpLoop(background).finally(() => {
+      this.catchingUp = null;
+    });
+    return this.catchingUp;
+  }
+
+  private async catchUpLoop(background: boolean): Promise<void> {
+    for (;;) {
+      const started = Date.now();
+      const r = await this.sync({ maxIndicators: SYNC_BATCH });
+      if (r.complete || (background && this.timer === null)) return;
+      // In the background, a pause as long as the batch took: the sweep never takes more than
+      // half of the thread, which requests share with it (on PGlite the database too).
+      const pause = background ? Date.now() - started : 0;
+      await new Promise<void>((resolve) => (pause > 0 ? setTimeout(resolve, pause) : setImmediate(resolve)));
     }
   }
 
@@ -670,16 +637,24 @@ export class StixService {
     return toBundle([organizationToIdentity(rec)], { extension: { base_url: this.publicUrl } });
   }
 
-  /** The latest version of a stored object (every version with `all`), as a bundle, if visible. */
+  /**
+   * The latest version of a stored object (every version with `all`), or the object rendered from
+   * an indicator row (one version), as a bundle, if visible.
+   */
   async objectBundle(actor: Principal, id: string, all = false): Promise<string> {
-    await this.syncIfStale();
-    const rows = (await stixRepository.rowsOf(this.db, id, all)).filter((r) => canReadStixObject(actor, r));
-    if (rows.length === 0) throw notFound('STIX object');
+    await this.syncIfStale({ ids: true });
+    const stored = (await stixRepository.rowsOf(this.db, id, all)).filter((r) => canReadStixObject(actor, r));
+    const rows = await stixRepository.indicatorsByIds(this.db, await stixRepository.indicatorIdsOfStixIds(this.db, [id]));
+    const rendered = rows
+      .flatMap((r) => renderIndicatorRow(r, r.key_at))
+      .filter((o) => o.id === id && canReadStixObject(actor, { ...o, owner_org_id: null }));
+    const objects = [...stored.map((r) => ({ ...r, version: r.version ?? r.date_added })), ...rendered];
+    if (objects.length === 0) throw notFound('STIX object');
     // TLP:AMBER and stricter objects are restricted (TLP 2.0): their read is audited (Art. 12).
     const read = new RestrictedRead('stix.object', 'stix_object', id);
-    for (const r of rows) read.add(`${r.id}@${r.version ?? r.date_added}`, [], r.tlp);
+    for (const r of objects) read.add(`${r.id}@${r.version}`, [], r.tlp);
     await this.audit.recordRead(actor, read.entry());
-    return `{"type":"bundle","id":"bundle--${randomUUID()}","objects":[${rows.map((r) => r.json).join(',')}]}`;
+    return `{"type":"bundle","id":"bundle--${randomUUID()}","objects":[${objects.map((r) => r.json).join(',')}]}`;
   }
 
   async counts(): Promise<Record<string, number>> {

@@ -9,7 +9,8 @@ import { THREATSHARE_EXTENSION_ID } from './stix-extension.js';
 import { TLP2_MARKING_IDS } from './stix-markings.js';
 import { createStixValidator } from './stix-schema-validator.js';
 import { fixtureDataPath } from '../../../test/fixtures/paths.js';
-import { indicatorRecordOf } from './stix.service.js';
+import { indicatorRecordOf, renderIndicatorRow } from './stix-render.js';
+import { stixRepository } from './stix.repository.js';
 import type { OrganizationRecord, StixObject, ThreatCaseRecord } from './stix.types.js';
 
 const ICS_ATTACK = fixtureDataPath('ics-attack.json');
@@ -206,18 +207,17 @@ describe(`STIX 2.1 in and out (${dbLabel})`, () => {
     });
     assert.equal(r.statusCode, 201, r.body);
     const ids = r.json().observables.map((o: { indicator_id: string }) => Number(o.indicator_id));
-    await h.c.interop.stix.sync();
-
-    const stored = await h.c.handle.db.selectFrom('stix_objects').select(['json', 'source_key']).where('source_key', 'in', ids.map((id: number) => `indicator:${id}`)).execute();
-    const objects = stored.map((s) => JSON.parse(s.json) as StixObject);
+    // What TAXII serves of these rows: rendered from them when a page is read (stix-render.ts).
+    const rows = await stixRepository.indicatorsByIds(h.c.handle.db, ids);
+    const rendered = rows.flatMap((row) => renderIndicatorRow(row, row.key_at).map((o) => ({ row, object: JSON.parse(o.json) as StixObject })));
+    const objects = rendered.map((x) => x.object);
     const kinds = new Set(objects.map((o) => o.type));
     for (const k of ['indicator', 'relationship', 'vulnerability', 'ipv4-addr', 'ipv6-addr', 'domain-name', 'url', 'email-addr', 'file', 'x-threatshare-phone-number', 'x-threatshare-broadband-account']) {
       assert.ok(kinds.has(k), `derived ${k}`);
     }
     assertValidStix(objects);
     // Every object carries the TLP 2.0 marking of its indicator (amber here, unless a value was shared wider before).
-    const tlpOf = new Map((await h.c.handle.db.selectFrom('indicators').select(['id', 'tlp']).where('id', 'in', ids).execute()).map((x) => [`indicator:${x.id}`, x.tlp]));
-    stored.forEach((s, i) => assert.deepEqual(objects[i].object_marking_refs, [TLP2_MARKING_IDS[tlpOf.get(s.source_key!) as 'amber']], `${objects[i].type} ${objects[i].id}`));
+    for (const { row, object } of rendered) assert.deepEqual(object.object_marking_refs, [TLP2_MARKING_IDS[row.tlp as 'amber']], `${object.type} ${object.id}`);
 
     // Export endpoints: one indicator, one organization, as self-contained bundles.
     const one = await h.app.inject({ method: 'GET', url: `/api/v1/stix/indicators/${ids[0]}`, headers: vendor.headers });

@@ -1,13 +1,18 @@
 /**
- * TAXII stays complete after bulk imports larger than one conversion batch (issue 11 item 9):
- * every row of one import shares its transaction's updated_at, so the STIX derivation must resume
- * on the total order (updated_at, id), not on a time, or it re-reads the same batch for ever and
- * nothing committed later reaches TAXII.
+ * TAXII is complete and current at commit after a bulk import larger than one sweep batch (issue
+ * 11 item 9, issue 15): the pages render the committed rows, so everything is served at once with
+ * no conversion; the id map behind object-by-id resumes on the total order (updated_at, id), so no
+ * import size stops it.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { makeOrg, type TestOrg } from '../../../test/helpers/factories.js';
 import { dbLabel, startHarness, type Harness } from '../../../test/helpers/harness.js';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { sql } from 'kysely';
+import { listingRepository } from '../indicators/listing.repository.js';
+import { THREATSHARE_EXTENSION_ID } from '../stix/stix-extension.js';
 import type { StixObject } from '../stix/stix.types.js';
 
 const TAXII = 'application/taxii+json;version=2.1';
@@ -64,17 +69,91 @@ describe(`TAXII after a bulk import larger than a conversion batch (${dbLabel})`
     });
     assert.equal(r.statusCode, 201, r.body);
 
-    // Each TAXII read converts at most one batch of what is stale, as a server's readers do;
-    // a few reads are more than enough for 2,601 indicators.
-    for (let i = 0; i < 5; i++) assert.equal((await get(reader, `${ROOT}/collections/${green}/objects/?limit=1&added_after=${since}`)).statusCode, 200);
-
+    // Nothing to wait for and nothing to convert: the pages render the committed rows.
     const objects = await readAll(`${ROOT}/collections/${green}/objects/?match[type]=indicator&limit=1000&added_after=${since}`);
     const patterns = new Set(objects.map((o) => String(o.pattern)));
     const missing = lines.filter((v) => !patterns.has(`[domain-name:value = '${v}']`));
     assert.deepEqual(missing.slice(0, 5), [], `${missing.length} of ${IMPORTED} imported values missing from TAXII`);
     assert.ok(patterns.has(`[domain-name:value = '${later}']`), 'the report made after the import is in TAXII');
 
+    // By id, through the id map the background sweep fills: once it has caught up, the last
+    // imported value's indicator is found (the sweep resumes on (updated_at, id) past any batch).
+    await h.c.interop.stix.catchUp();
     const state = await h.c.handle.db.selectFrom('stix_sync_state').selectAll().executeTakeFirstOrThrow();
     assert.equal(state.indicators_cursor_at, null, 'the sweep reached the end');
+    const last = objects.find((o) => o.pattern === `[domain-name:value = '${lines[lines.length - 1]}']`)!;
+    const byId = await get(reader, `${ROOT}/collections/${green}/objects/${last.id}/`);
+    assert.equal(byId.statusCode, 200, byId.body);
+    assert.equal(byId.json().objects[0].id, last.id);
+  });
+
+  test(
+    'a writer that began before a client\'s poll and commits after it is served by the next poll (the horizon)',
+    { skip: dbLabel === 'pglite' ? 'PGlite has one connection: no write is ever in flight during a read' : false },
+    async () => {
+      const value = `horizon-${Date.now()}.taxii-current.example.com`;
+      const since = new Date(Date.now() - 1000).toISOString();
+      const r = await h.app.inject({
+        method: 'POST',
+        url: '/api/v1/reports',
+        headers: vendor.headers,
+        payload: { category: 'malicious_resource', subtype: 'phishing_site', title: 'horizon', discovered_at: new Date(Date.now() - 60_000).toISOString(), tlp: 'green', observables: [{ type: 'domain', value }] },
+      });
+      assert.equal(r.statusCode, 201, r.body);
+      const id = Number(r.json().observables[0].indicator_id);
+      const listingOf = (o: StixObject) => (o.extensions as Record<string, { listing?: string }>)[THREATSHARE_EXTENSION_ID]?.listing;
+
+      // A writer begins (its transaction start is now), then waits before it writes.
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let began!: () => void;
+      const started = new Promise<void>((resolve) => (began = resolve));
+      const writer = h.c.handle.db.transaction().execute(async (tx) => {
+        await sql`SELECT 1`.execute(tx);
+        began();
+        await gate;
+        assert.deepEqual(await listingRepository.listFresh(tx, [id], 'provisional'), [id]);
+      });
+      await started;
+      // Another value committed while the writer waits: the client's poll is served past the writer's start.
+      const other = await h.app.inject({
+        method: 'POST',
+        url: '/api/v1/reports',
+        headers: vendor.headers,
+        payload: { category: 'malicious_resource', subtype: 'phishing_site', title: 'meanwhile', discovered_at: new Date(Date.now() - 60_000).toISOString(), tlp: 'green', observables: [{ type: 'domain', value: `meanwhile-${value}` }] },
+      });
+      assert.equal(other.statusCode, 201, other.body);
+
+      // The client polls meanwhile and keeps the last date_added it was served.
+      const url = `${ROOT}/collections/${green}/objects/?match[type]=indicator&limit=1000&added_after=${since}`;
+      let last = since;
+      for (let next: string | undefined, first = true; first || next; first = false) {
+        const page = await get(reader, next ? `${url}&next=${encodeURIComponent(next)}` : url);
+        assert.equal(page.statusCode, 200, page.body);
+        last = String(page.headers['x-taxii-date-added-last'] ?? last);
+        next = page.json().more ? page.json().next : undefined;
+      }
+      release();
+      await writer;
+
+      const after = await get(reader, `${ROOT}/collections/${green}/objects/?match[type]=indicator&limit=1000&added_after=${last}`);
+      assert.equal(after.statusCode, 200, after.body);
+      const mine = ((after.json().objects ?? []) as StixObject[]).filter((o) => o.pattern === `[domain-name:value = '${value}']`);
+      assert.deepEqual(mine.map(listingOf), ['provisional'], 'the value changed by the late writer comes again, as it now is');
+    },
+  );
+
+  test('every UPDATE of indicators stamps updated_at with clock_timestamp(), which the horizon relies on', () => {
+    const files = execFileSync('git', ['ls-files', 'src'], { encoding: 'utf8' }).split('\n').filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
+    const offenders: string[] = [];
+    for (const f of files) {
+      const text = readFileSync(f, 'utf8');
+      for (const m of text.matchAll(/UPDATE indicators\b[^`]*`/g)) {
+        const stamp = /updated_at\s*=\s*([a-z_]+\(\))/.exec(m[0]);
+        if (stamp === null || stamp[1] !== 'clock_timestamp()') offenders.push(`${f}: ${m[0].slice(0, 80)}`);
+      }
+    }
+    assert.ok(files.length > 50);
+    assert.deepEqual(offenders, []);
   });
 });

@@ -3,7 +3,8 @@
  * the filter parameters (§3.4: added_after, limit, next, match[id|type|version|spec_version]) and
  * the stateless signed cursor behind `next`.
  *
- * The cursor is the (date_added, seq) of the last object of a page, signed with HMAC-SHA256 and
+ * The cursor is the place of the last object of a page in the collection's total order
+ * (CursorPosition), signed with HMAC-SHA256 and
  * bound to the collection and endpoint, so a page costs one keyset range scan however deep it is
  * and the server keeps no paging state (the reference server keeps it in memory and loses it).
  */
@@ -124,10 +125,17 @@ export function parseTaxiiFilter(query: Record<string, unknown>, allowed: readon
   return { added_after: addedAfter, limit, next, ids, types, versions, spec_versions: specVersions };
 }
 
+/**
+ * A place in a collection's total order, (date_added, source, n, k): source 0 is a stored object
+ * (n its seq, k 0), source 1 an object rendered from an indicator row (n the row's id, k its
+ * position among the row's objects). Within one instant stored objects come first.
+ */
 export interface CursorPosition {
   /** date_added of the last object served, RFC 3339 with microseconds. */
   at: string;
-  seq: number;
+  src: 0 | 1;
+  n: number;
+  k: number;
 }
 
 function mac(key: Buffer, scope: string, payload: string): string {
@@ -136,7 +144,7 @@ function mac(key: Buffer, scope: string, payload: string): string {
 
 /** `next` for a page that ended at `position`, valid only for `scope` (collection and endpoint). */
 export function encodeCursor(key: Buffer, scope: string, position: CursorPosition): string {
-  const payload = Buffer.from(`${position.at}|${position.seq}`).toString('base64url');
+  const payload = Buffer.from(`${position.at}|${position.src}|${position.n}|${position.k}`).toString('base64url');
   return `${payload}.${mac(key, scope, payload)}`;
 }
 
@@ -148,8 +156,8 @@ export function decodeCursor(key: Buffer, scope: string, cursor: string): Cursor
   const expected = Buffer.from(mac(key, scope, payload));
   const given = Buffer.from(cursor.slice(dot + 1));
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null;
-  const [at, seq] = Buffer.from(payload, 'base64url').toString().split('|');
-  const n = Number(seq);
-  if (!TIMESTAMP_RE.test(at ?? '') || !Number.isInteger(n)) return null;
-  return { at, seq: n };
+  const [at, src, n, k, ...rest] = Buffer.from(payload, 'base64url').toString().split('|');
+  const [source, row, index] = [Number(src), Number(n), Number(k)];
+  if (rest.length > 0 || !TIMESTAMP_RE.test(at ?? '') || (source !== 0 && source !== 1) || !Number.isSafeInteger(row) || !Number.isInteger(index) || index < 0) return null;
+  return { at, src: source, n: row, k: index };
 }

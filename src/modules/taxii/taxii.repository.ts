@@ -9,15 +9,29 @@
  * Snapshot tests of this SQL are in taxii.test.ts.
  */
 import { randomBytes } from 'node:crypto';
-import { stixOrganizationBranches } from '../access/access.sql.js';
+import { indicatorStixBranches, stixOrganizationBranches } from '../access/access.sql.js';
+import type { IndicatorSource } from '../stix/stix.repository.js';
+import type { RowKind } from '../stix/stix-render.js';
 import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../../db/database.js';
 import type { CollectionAudience } from './taxii-collections.js';
 import type { VersionMatch } from './taxii-query.js';
 
+/**
+ * A place in a collection's total order: (date_added, source, n, k), where source 0 is a stored
+ * object (n its seq, k 0) and source 1 an object rendered from an indicator row (n the row's id,
+ * k its position among the row's objects). Stored objects come first within one instant.
+ */
+export interface PagePosition {
+  at: string;
+  src: 0 | 1;
+  n: number;
+  k: number;
+}
+
 export interface PageQuery {
   audience: CollectionAudience;
-  after: { at: string; seq: number } | null;
+  after: PagePosition | null;
   added_after: string | null;
   /** Rows added at or after this instant may belong to transactions still running: not served yet. */
   horizon: string | null;
@@ -59,7 +73,9 @@ function branches(a: CollectionAudience): RawBuilder<unknown>[] {
 
 function conditions(q: PageQuery): RawBuilder<unknown>[] {
   const c: RawBuilder<unknown>[] = [];
-  if (q.after) c.push(sql`(o.date_added, o.seq) > (${q.after.at}::timestamptz, ${q.after.seq}::bigint)`);
+  if (q.after) {
+    c.push(q.after.src === 0 ? sql`(o.date_added, o.seq) > (${q.after.at}::timestamptz, ${q.after.n}::bigint)` : sql`o.date_added > ${q.after.at}::timestamptz`);
+  }
   if (q.added_after) c.push(sql`o.date_added > ${q.added_after}::timestamptz`);
   if (q.horizon) c.push(sql`o.date_added < ${q.horizon}::timestamptz`);
   if (q.ids) c.push(sql`o.id = ANY(${q.ids}::text[])`);
@@ -97,22 +113,90 @@ export function pageSql(q: PageQuery): RawBuilder<PageRow> {
     ORDER BY k.date_added, k.seq`;
 }
 
+/** A page's indicator rows, whose objects TAXII renders (stix-render.ts). */
+export interface RenderedPageQuery {
+  audience: CollectionAudience;
+  after: PagePosition | null;
+  added_after: string | null;
+  horizon: string | null;
+  /** Rows whose objects carry the ids asked for (match[id], through stix_indicator_ids). */
+  row_ids: number[] | null;
+  /** Rows that render an object of the types asked for (match[type]); null: any. */
+  kinds: RowKind[] | null;
+  /** Rows whose objects' version is one of these (match[version] timestamps): updated_at or its millisecond. */
+  version_timestamps: string[] | null;
+  limit: number;
+}
+
+export type RenderedRow = IndicatorSource & { key_at: string };
+
+function kindCondition(kinds: RowKind[]): RawBuilder<unknown> {
+  const whole = kinds.filter((k) => k.family === undefined).map((k) => k.type);
+  const parts: RawBuilder<unknown>[] = [];
+  if (whole.length > 0) parts.push(sql`i.type = ANY(${whole}::text[])`);
+  for (const k of kinds.filter((x) => x.family !== undefined)) {
+    parts.push(k.family === 'v6' ? sql`(i.type = ${k.type} AND strpos(i.value, ':') > 0)` : sql`(i.type = ${k.type} AND strpos(i.value, ':') = 0)`);
+  }
+  return parts.length === 0 ? sql`false` : sql`(${sql.join(parts, sql` OR `)})`;
+}
+
+function renderedConditions(q: RenderedPageQuery): RawBuilder<unknown>[] {
+  const c: RawBuilder<unknown>[] = [];
+  if (q.after) {
+    c.push(q.after.src === 0 ? sql`i.updated_at >= ${q.after.at}::timestamptz` : sql`(i.updated_at, i.id) >= (${q.after.at}::timestamptz, ${q.after.n}::bigint)`);
+  }
+  if (q.added_after) c.push(sql`i.updated_at > ${q.added_after}::timestamptz`);
+  if (q.horizon) c.push(sql`i.updated_at < ${q.horizon}::timestamptz`);
+  if (q.row_ids) c.push(sql`i.id = ANY(${q.row_ids}::bigint[])`);
+  if (q.kinds) c.push(kindCondition(q.kinds));
+  if (q.version_timestamps) {
+    c.push(sql`(i.updated_at = ANY(${q.version_timestamps}::timestamptz[]) OR date_trunc('milliseconds', i.updated_at) = ANY(${q.version_timestamps}::timestamptz[]))`);
+  }
+  return c;
+}
+
+/** The SQL of one page of indicator rows (exported for the snapshot test). */
+export function renderedPageSql(q: RenderedPageQuery): RawBuilder<RenderedRow> {
+  const c = renderedConditions(q);
+  const b = indicatorStixBranches(q.audience);
+  let keys: RawBuilder<unknown>;
+  if (q.row_ids) {
+    keys = sql`SELECT i.id, i.updated_at FROM indicators i WHERE ${and(c)} AND (${sql.join(b, sql` OR `)}) ORDER BY i.updated_at, i.id LIMIT ${q.limit}`;
+  } else {
+    const scans = b.map((branch) => sql`(SELECT i.id, i.updated_at FROM indicators i WHERE ${branch} AND ${and(c)} ORDER BY i.updated_at, i.id LIMIT ${q.limit})`);
+    keys = sql`SELECT id, updated_at FROM (${sql.join(scans, sql` UNION ALL `)}) u ORDER BY updated_at, id LIMIT ${q.limit}`;
+  }
+  return sql<RenderedRow>`
+    WITH k AS (${keys})
+    SELECT i.id, i.type, i.value, i.hash_algorithm, i.category, i.subtype, i.status, i.listing, i.tlp, i.first_seen, i.last_seen,
+      i.sighting_count, i.valid_until, i.province_code, i.operator, i.responsible_org_id, i.created_at, i.updated_at,
+      ${ISO('i.updated_at')} AS key_at
+    FROM k JOIN indicators i ON i.id = k.id
+    ORDER BY k.updated_at, k.id`;
+}
+
 export const taxiiRepository = {
   async page(db: Executor, q: PageQuery): Promise<PageRow[]> {
     return (await pageSql(q).execute(db)).rows;
   },
 
+  async renderedPage(db: Executor, q: RenderedPageQuery): Promise<RenderedRow[]> {
+    const rows = (await renderedPageSql(q).execute(db)).rows;
+    return rows.map((r) => ({ ...r, id: Number(r.id), province_code: r.province_code ? String(r.province_code).trim() : null }));
+  },
+
   /**
-   * The instant before which every stored row is committed or will never be: the start of the
-   * oldest transaction now writing stix_objects (date_added is clock_timestamp() at insert, so
-   * never earlier), or now. Asked in its own statement before the page's, so a writer that commits
+   * The instant before which every row a page reads is committed or will never be: the start of
+   * the oldest transaction now writing stix_objects or indicators (date_added and updated_at are
+   * clock_timestamp() at the write, taken after the writer holds its lock: never earlier), or now. Asked in its own statement before the page's, so a writer that commits
    * between the two is either seen by the page or starts after the horizon. PostgreSQL only.
    */
   async horizon(db: Executor): Promise<{ horizon: string; now: string }> {
     const r = await sql<{ horizon: string; now: string }>`
       WITH c AS (SELECT clock_timestamp() AS now)
       SELECT ${ISO(`least(c.now, (SELECT min(a.xact_start) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-        WHERE l.locktype = 'relation' AND l.relation = 'stix_objects'::regclass AND l.mode = 'RowExclusiveLock'
+        WHERE l.locktype = 'relation' AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+          AND l.relation IN ('stix_objects'::regclass, 'indicators'::regclass) AND l.mode = 'RowExclusiveLock'
           AND l.pid <> pg_backend_pid()))`)} AS horizon, ${ISO('c.now')} AS now FROM c`.execute(db);
     return r.rows[0];
   },

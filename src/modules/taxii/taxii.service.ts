@@ -22,11 +22,32 @@ import {
   STIX_MEDIA_TYPE,
   type CollectionDef,
 } from './taxii-collections.js';
-import { decodeCursor, encodeCursor, parseTaxiiFilter, TAXII_MEDIA_TYPE, TaxiiQueryError, type TaxiiFilter } from './taxii-query.js';
+import { microsecondText, RenderCache, rowKindsOf } from '../stix/stix-render.js';
+import { decodeCursor, encodeCursor, parseTaxiiFilter, TAXII_MEDIA_TYPE, TaxiiQueryError, type CursorPosition, type TaxiiFilter } from './taxii-query.js';
 import { taxiiRepository, type PageRow } from './taxii.repository.js';
 
 export const TAXII_ROOT_PATH = '/taxii2/threatshare/';
 const HORIZON_WAIT_MS = 2000;
+const DERIVED = "This object is derived from the platform's records: withdraw the record instead";
+
+/** One object of a page, stored or rendered, with its place in the collection's order. */
+interface PageItem {
+  id: string;
+  type: string;
+  date_added: string;
+  version: string;
+  tlp: string;
+  json: string;
+  pos: CursorPosition;
+}
+
+const storedItem = (r: PageRow): PageItem => ({ id: r.id, type: r.type, date_added: r.date_added, version: r.version, tlp: r.tlp, json: r.json, pos: { at: r.date_added, src: 0, n: r.seq, k: 0 } });
+
+/** The collection's total order: (date_added, source, n, k); date_added is fixed-width RFC 3339, so text order is time order. */
+function comparePositions(a: CursorPosition, b: CursorPosition): number {
+  if (a.at !== b.at) return a.at < b.at ? -1 : 1;
+  return a.src - b.src || a.n - b.n || a.k - b.k;
+}
 
 export interface TaxiiPage {
   /** The response body, already serialized. */
@@ -51,6 +72,7 @@ function filterOf(query: Record<string, unknown>, allowed: readonly string[], de
 
 export class TaxiiService {
   private key: Buffer | null = null;
+  private readonly rendered = new RenderCache();
 
   constructor(
     private readonly handle: DatabaseHandle,
@@ -136,17 +158,23 @@ export class TaxiiService {
     return h < first.now ? h : first.now;
   }
 
-  /** Rows of one page after the cursor, with the first and last date_added. */
-  private async pageRows(c: CollectionDef, f: TaxiiFilter, scope: string): Promise<{ rows: PageRow[]; more: boolean; next: string | null }> {
-    await this.stix.syncIfStale();
+  /**
+   * One page after the cursor: the stored objects (stix_objects) and the objects rendered from
+   * indicator rows, merged on the collection's total order (CursorPosition). Each source is read up
+   * to one more than the page can take (a row renders at least one object that passes the filter,
+   * since the row-level SQL filter is exact), so the merge never serves an object past one it has
+   * not read.
+   */
+  private async pageRows(c: CollectionDef, f: TaxiiFilter, scope: string): Promise<{ rows: PageItem[]; more: boolean; next: string | null }> {
+    await this.stix.syncIfStale({ ids: f.ids !== null });
     const key = await this.cursorKey();
-    let after = null;
+    let after: CursorPosition | null = null;
     if (f.next !== null) {
       after = decodeCursor(key, scope, f.next);
       if (after === null) throw validationFailed('/querystring/next', 'next is not a value this server issued for this request');
     }
     const horizon = this.handle.kind === 'postgres' ? await this.horizon() : null;
-    const rows = await taxiiRepository.page(this.db, {
+    const stored = await taxiiRepository.page(this.db, {
       audience: c.audience,
       after,
       added_after: f.added_after,
@@ -157,13 +185,56 @@ export class TaxiiService {
       spec_versions: f.spec_versions,
       limit: f.limit + 1,
     });
-    const more = rows.length > f.limit;
-    const served = more ? rows.slice(0, f.limit) : rows;
-    const last = served[served.length - 1];
-    return { rows: served, more, next: more && last ? encodeCursor(key, scope, { at: last.date_added, seq: last.seq }) : null };
+    const rendered = await this.renderedItems(c, f, after, horizon, f.limit + 2);
+    const items = [...stored.map(storedItem), ...rendered.items].sort((a, b) => comparePositions(a.pos, b.pos));
+    const served = items.slice(0, f.limit);
+    const more = items.length > f.limit || stored.length > f.limit || rendered.full;
+    const last = served.length > 0 ? served[served.length - 1].pos : rendered.lastRow;
+    return { rows: served, more, next: more && last ? encodeCursor(key, scope, last) : null };
   }
 
-  private envelope(rows: PageRow[], more: boolean, next: string | null): TaxiiPage {
+  /** The objects of a page rendered from indicator rows (stix-render.ts), filtered as TAXII asks. */
+  private async renderedItems(
+    c: CollectionDef,
+    f: TaxiiFilter,
+    after: CursorPosition | null,
+    horizon: string | null,
+    limit: number,
+  ): Promise<{ items: PageItem[]; full: boolean; lastRow: CursorPosition | null }> {
+    const none = { items: [], full: false, lastRow: null };
+    if (f.spec_versions !== null && !f.spec_versions.includes('2.1')) return none;
+    const kinds = f.types === null ? null : rowKindsOf(f.types);
+    if (kinds !== null && kinds.length === 0) return none;
+    const rowIds = f.ids === null ? null : await this.stix.indicatorIdsOfStixIds(f.ids);
+    if (rowIds !== null && rowIds.length === 0) return none;
+    const timestamps = f.versions.all || f.versions.last || f.versions.first ? null : f.versions.timestamps;
+    if (timestamps !== null && timestamps.length === 0) return none;
+    const rows = await taxiiRepository.renderedPage(this.db, {
+      audience: c.audience,
+      after,
+      added_after: f.added_after,
+      horizon,
+      row_ids: rowIds,
+      kinds,
+      version_timestamps: timestamps,
+      limit,
+    });
+    const types = f.types === null ? null : new Set(f.types);
+    const ids = f.ids === null ? null : new Set(f.ids);
+    const versions = timestamps === null ? null : new Set(timestamps.map(microsecondText));
+    const items: PageItem[] = [];
+    for (const row of rows) {
+      for (const o of this.rendered.render(row, row.key_at)) {
+        if (after !== null && after.src === 1 && after.n === row.id && after.at === row.key_at && o.k <= after.k) continue;
+        if ((types && !types.has(o.type)) || (ids && !ids.has(o.id)) || (versions && !versions.has(o.version))) continue;
+        items.push({ id: o.id, type: o.type, date_added: o.date_added, version: o.version, tlp: o.tlp, json: o.json, pos: { at: row.key_at, src: 1, n: row.id, k: o.k } });
+      }
+    }
+    const lastRow = rows.length > 0 ? { at: rows[rows.length - 1].key_at, src: 1 as const, n: rows[rows.length - 1].id, k: Number.MAX_SAFE_INTEGER } : null;
+    return { items, full: rows.length === limit, lastRow };
+  }
+
+  private envelope(rows: PageItem[], more: boolean, next: string | null): TaxiiPage {
     const head = `{"more":${more}${next ? `,"next":${JSON.stringify(next)}` : ''}`;
     const body = rows.length === 0 ? `${head}}` : `${head},"objects":[${rows.map((r) => r.json).join(',')}]}`;
     return { body, first: rows[0]?.date_added ?? null, last: rows[rows.length - 1]?.date_added ?? null };
@@ -182,7 +253,7 @@ export class TaxiiService {
    * Art. 12): one audit entry for the page, naming them (capped). A page of CLEAR and GREEN only
    * writes nothing. Manifests and version lists carry no content and are not audited.
    */
-  private async auditPage(p: Principal, channel: string, c: CollectionDef, rows: readonly PageRow[]): Promise<void> {
+  private async auditPage(p: Principal, channel: string, c: CollectionDef, rows: readonly PageItem[]): Promise<void> {
     const read = new RestrictedRead(channel, 'taxii_collection', c.id, listProvince(p));
     for (const r of rows) read.add(`${r.id}@${r.version}`, [], r.tlp);
     await this.audit.recordRead(p, read.entry());
@@ -274,8 +345,13 @@ export class TaxiiService {
     if (!canWriteCollection(p, c.audience)) throw forbidden('You may not delete from this collection');
     const f = filterOf(query, DELETE_PARAMS, 'all');
     const rows = await taxiiRepository.deletable(this.db, c.audience, objectId, f.versions, f.spec_versions);
-    if (rows.length === 0) throw notFound('Object');
-    if (rows.some((r) => r.source !== 'import')) throw forbidden('This object is derived from the platform\'s records: withdraw the record instead');
+    if (rows.length === 0) {
+      await this.stix.syncIfStale({ ids: true });
+      const rendered = await this.renderedItems(c, { ...f, ids: [objectId], types: null, added_after: null, next: null, limit: 1 }, null, null, 1);
+      if (rendered.items.length > 0) throw forbidden(DERIVED);
+      throw notFound('Object');
+    }
+    if (rows.some((r) => r.source !== 'import')) throw forbidden(DERIVED);
     if (!isNationalRegulator(p) && rows.some((r) => r.owner_org_id !== p.orgId)) throw forbidden('Only the organization that shared an object may delete it');
     return this.db.transaction().execute(async (tx) => {
       const n = await taxiiRepository.deleteRows(tx, objectId, rows.map((r) => r.seq));

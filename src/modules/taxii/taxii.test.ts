@@ -6,7 +6,7 @@ import { dbLabel, startHarness, type Harness } from '../../../test/helpers/harne
 import { createStixValidator } from '../stix/stix-schema-validator.js';
 import { TLP2_MARKING_IDS } from '../stix/stix-markings.js';
 import type { StixObject } from '../stix/stix.types.js';
-import { pageSql } from './taxii.repository.js';
+import { pageSql, renderedPageSql } from './taxii.repository.js';
 
 const TAXII = 'application/taxii+json;version=2.1';
 const ROOT = '/taxii2/threatshare';
@@ -297,7 +297,8 @@ describe(`TAXII 2.1 server (${dbLabel})`, () => {
 
     // Guangdong's administration reads everything of its province, at any TLP.
     const amberInGd = malware('AmberInGuangdong', { object_marking_refs: [TLP2_MARKING_IDS.amber] });
-    assert.equal((await post(vendor, ids['tlp-amber'], [amberInGd])).statusCode, 202);
+    const amberPost = await post(vendor, ids['tlp-amber'], [amberInGd]);
+    assert.equal(amberPost.statusCode, 202, amberPost.body);
     const gd = await get(guangdong, `${ROOT}/collections/${ids['province-440000']}/objects/?match[id]=${amberInGd.id}`);
     assert.equal(gd.statusCode, 200);
     assert.deepEqual(gd.json().objects, [amberInGd]);
@@ -323,7 +324,7 @@ describe(`TAXII 2.1 server (${dbLabel})`, () => {
   test('the page SQL is keyset on (date_added, seq) per audience, never OFFSET (snapshot)', () => {
     const compiled = pageSql({
       audience: { kind: 'organization', org_id: '00000000-0000-4000-8000-000000000000' },
-      after: { at: '2024-01-01T00:00:00.000000Z', seq: 1 },
+      after: { at: '2024-01-01T00:00:00.000000Z', src: 0, n: 1, k: 0 },
       added_after: null,
       horizon: null,
       ids: null,
@@ -336,6 +337,25 @@ describe(`TAXII 2.1 server (${dbLabel})`, () => {
     assert.equal(
       normalized,
       'WITH k AS (SELECT seq, date_added FROM ((SELECT o.seq, o.date_added FROM stix_objects o WHERE o.owner_org_id = $1::uuid AND (o.date_added, o.seq) > ($2::timestamptz, $3::bigint) AND (NOT o.superseded) ORDER BY o.date_added, o.seq LIMIT $4) UNION (SELECT o.seq, o.date_added FROM stix_objects o WHERE o.responsible_org_id = $5::uuid AND o.tlp IN (\'clear\', \'green\', \'amber\') AND (o.date_added, o.seq) > ($6::timestamptz, $7::bigint) AND (NOT o.superseded) ORDER BY o.date_added, o.seq LIMIT $8) UNION (SELECT o.seq, o.date_added FROM stix_objects o WHERE o.source = \'definition\' AND (o.date_added, o.seq) > ($9::timestamptz, $10::bigint) AND (NOT o.superseded) ORDER BY o.date_added, o.seq LIMIT $11)) u ORDER BY date_added, seq LIMIT $12) SELECT s.seq, s.id, s.type, to_char(s.date_added AT TIME ZONE \'UTC\', \'YYYY-MM-DD"T"HH24:MI:SS.US"Z"\') AS date_added, to_char(coalesce(s.version, s.date_added) AT TIME ZONE \'UTC\', \'YYYY-MM-DD"T"HH24:MI:SS.US"Z"\') AS version, s.tlp, s.json FROM k JOIN stix_objects s ON s.seq = k.seq ORDER BY k.date_added, k.seq',
+    );
+    assert.doesNotMatch(normalized, /OFFSET/i);
+  });
+
+  test('the rendered page SQL is keyset on (updated_at, id) of indicators per audience, never OFFSET (snapshot)', () => {
+    const compiled = renderedPageSql({
+      audience: { kind: 'tlp', tlp: 'amber' },
+      after: { at: '2024-01-01T00:00:00.000000Z', src: 1, n: 7, k: 1 },
+      added_after: null,
+      horizon: '2024-01-02T00:00:00.000000Z',
+      row_ids: null,
+      kinds: [{ type: 'domain' }, { type: 'cidr', family: 'v4' }],
+      version_timestamps: null,
+      limit: 1002,
+    }).compile(h.c.handle.db);
+    const normalized = compiled.sql.replace(/\s+/g, ' ').trim();
+    assert.equal(
+      normalized,
+      "WITH k AS (SELECT id, updated_at FROM ((SELECT i.id, i.updated_at FROM indicators i WHERE i.tlp = 'amber' AND (i.updated_at, i.id) >= ($1::timestamptz, $2::bigint) AND i.updated_at < $3::timestamptz AND (i.type = ANY($4::text[]) OR (i.type = $5 AND strpos(i.value, ':') = 0)) ORDER BY i.updated_at, i.id LIMIT $6) UNION ALL (SELECT i.id, i.updated_at FROM indicators i WHERE i.tlp IN ('clear', 'green') AND i.type IN ('email', 'phone', 'broadband_account') AND (i.updated_at, i.id) >= ($7::timestamptz, $8::bigint) AND i.updated_at < $9::timestamptz AND (i.type = ANY($10::text[]) OR (i.type = $11 AND strpos(i.value, ':') = 0)) ORDER BY i.updated_at, i.id LIMIT $12)) u ORDER BY updated_at, id LIMIT $13) SELECT i.id, i.type, i.value, i.hash_algorithm, i.category, i.subtype, i.status, i.listing, i.tlp, i.first_seen, i.last_seen, i.sighting_count, i.valid_until, i.province_code, i.operator, i.responsible_org_id, i.created_at, i.updated_at, to_char(i.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS key_at FROM k JOIN indicators i ON i.id = k.id ORDER BY k.updated_at, k.id",
     );
     assert.doesNotMatch(normalized, /OFFSET/i);
   });
