@@ -31,15 +31,7 @@ const HORIZON_WAIT_MS = 2000;
 const DERIVED = "This object is derived from the platform's records: withdraw the record instead";
 
 /** One object of a page, stored or rendered, with its place in the collection's order. */
-interface PageItem {
-  id: string;
-  type: string;
-  date_added: string;
-  version: string;
-  tlp: string;
-  json: string;
-  pos: CursorPosition;
-}
+type PageItem = Omit<PageRow, 'seq'> & { pos: CursorPosition };
 
 const storedItem = (r: PageRow): PageItem => ({ id: r.id, type: r.type, date_added: r.date_added, version: r.version, tlp: r.tlp, json: r.json, pos: { at: r.date_added, src: 0, n: r.seq, k: 0 } });
 

@@ -8,6 +8,7 @@
  * merged in id order, because the `sightings` view cannot be walked in order a page at a time
  * (its UNION ALL sorts everything after the cursor on every page).
  */
+import type { FeedAttribute } from './misp-feed.js';
 import { sql } from 'kysely';
 import type { Executor } from '../../../db/database.js';
 import { reportInFeedSql, type ReportAudience } from '../../access/report-visibility.js';
@@ -41,17 +42,8 @@ export interface EventKey {
   part: number;
 }
 
-export interface FeedAttributeRow {
-  indicator_id: number;
-  type: string;
-  value: string;
-  hash_algorithm: string | null;
-  status: string;
-  excluded: boolean;
-  listing: string;
-  valid_until: Date | null;
-  seen_at: Date;
-}
+/** A value of a report as the feed reads it (misp-feed.ts renders it). */
+export type FeedAttributeRow = FeedAttribute;
 
 /** Consecutive sighting ids of one report, seen at one time (a sighting row is a span of one). */
 export interface SightingSpan {
