@@ -10,17 +10,16 @@
  * request: @fastify/helmet rebuilt the middleware and re-parsed the directives per request, about
  * a tenth of a lookup's CPU (docs/benchmarks.md, "Lookup overhead").
  *
- * Rate limits are counted after authentication (so per credential, not per address: a whole
- * ministry behind one NAT is many credentials) and before the body is read, by an in-memory
- * fixed-window counter (request-limiter.ts) with one synchronous map probe per request.
+ * Rate limits come from @fastify/rate-limit, counted after authentication (so per credential, not
+ * per address: a whole ministry behind one NAT is many credentials) and before the body is read.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import helmet from 'helmet';
 import type { RateLimits } from '../config.js';
 import { Problem } from '../lib/problem.js';
 import { clientKey } from './failure-limiter.js';
-import { RequestLimiter } from './request-limiter.js';
 
 export const CONTENT_SECURITY_POLICY = {
   defaultSrc: ["'self'"],
@@ -93,35 +92,20 @@ export function rateLimitKey(request: FastifyRequest): string {
   return `client:${clientKey(request.ip)}`;
 }
 
-export async function registerRateLimits(app: FastifyInstance, limits: RateLimits | null, limiter = new RequestLimiter(60_000, 20_000)): Promise<void> {
+export async function registerRateLimits(app: FastifyInstance, limits: RateLimits | null): Promise<void> {
   if (!limits) return;
-  // A principal is cached by authentication for seconds (auth.service.ts), so its key and limit
-  // are worked out once per principal object, not per request.
-  const ofPrincipal = new WeakMap<object, { key: string; max: number }>();
-  app.addHook('preParsing', (request, reply, payload, done) => {
+  await app.register(fastifyRateLimit, {
+    global: true,
+    // After the onRequest authentication hook, before the body is read.
+    hook: 'preParsing',
+    timeWindow: 60_000,
+    max: async (request) => rateLimitOf(request, limits),
+    keyGenerator: rateLimitKey,
     // Load balancers poll the health check from one address.
-    if (request.url === '/healthz') return done(null, payload);
-    const p = request.principal;
-    let key: string;
-    let max: number;
-    if (p) {
-      let known = ofPrincipal.get(p);
-      if (known === undefined) {
-        known = { key: rateLimitKey(request), max: rateLimitOf(request, limits) };
-        ofPrincipal.set(p, known);
-      }
-      key = known.key;
-      max = known.max;
-    } else {
-      key = rateLimitKey(request);
-      max = limits.anonymous;
-    }
-    const w = limiter.hit(key);
-    const left = limiter.secondsLeft(w);
-    reply.header('x-ratelimit-limit', max);
-    reply.header('x-ratelimit-remaining', Math.max(0, max - w.count));
-    reply.header('x-ratelimit-reset', left);
-    if (w.count <= max) return done(null, payload);
-    done(new Problem('rate_limited', `Rate limit of ${max} requests per minute exceeded; retry in ${left} s`, { extra: { retry_after: left } }));
+    allowList: (request) => request.url === '/healthz',
+    // Bounded memory: least recently seen keys go first.
+    cache: 20_000,
+    errorResponseBuilder: (_request, context) =>
+      new Problem('rate_limited', `Rate limit of ${context.max} requests per minute exceeded; retry in ${context.after}`, { extra: { retry_after: Math.max(1, Math.ceil(context.ttl / 1000)) } }),
   });
 }
