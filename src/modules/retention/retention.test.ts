@@ -263,8 +263,8 @@ describe(`sightings retention (${dbLabel})`, () => {
   });
 
   test('a report another case still needs keeps its sightings', async () => {
-    const values = Array.from({ length: 5 }, (_, i) => dom(i, 'shared'));
-    const report = await importDomains(h, p, values, 'shared report');
+    const values = Array.from({ length: 5 }, (_, i) => dom(i, 'twocases'));
+    const report = await importDomains(h, p, values, 'report of two cases');
     const first = await caseOf(report);
     // A second case holding the same report, still open.
     const second = (await sql<{ id: string }>`
