@@ -16,16 +16,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import autocannon from 'autocannon';
 import pg from 'pg';
 import { loadConfig } from '../src/config.js';
 import { createContainer } from '../src/container.js';
 import { openDatabase } from '../src/db/database.js';
 import { makeOrg } from '../test/helpers/factories.js';
 import { fmt, machineLine, parseFlags, PG_ADMIN_URL, positiveInt, prng } from './bench-common.js';
-import { lookupOnce, startServer, stopServer } from './lookup-server-control.js';
+import { getCycling, lookupOnce, startServer, stopServer } from './lookup-server-control.js';
 
-const CONNECTIONS = 64;
 const WARMUP_SECONDS = 2;
 const REQUEST_LIST = 20_000;
 const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
@@ -104,14 +102,14 @@ async function main() {
     const paths: string[] = [];
     for (let i = 0; i < REQUEST_LIST; i++) paths.push(`/api/v1/indicators/lookup?value=${encodeURIComponent(rnd() < m.knownShare ? known[i] : unknown[i])}`);
     const byServer = new Map<string, Turn[]>(servers.map((s) => [s.name, []]));
-    for (const s of servers) await cannon(s.port, paths, headers, WARMUP_SECONDS);
+    for (const s of servers) await getCycling(s.port, paths, headers, WARMUP_SECONDS);
     for (let r = 0; r < rounds; r++) {
       for (const s of servers) {
         const cpu0 = cpuSeconds(s.child.pid!);
         const main0 = cpuSeconds(s.child.pid!, s.child.pid!);
         const client0 = cpuSeconds(process.pid);
         const db0 = await commits();
-        const a = await cannon(s.port, paths, headers, duration);
+        const a = await getCycling(s.port, paths, headers, duration);
         const cpuUs = ((cpuSeconds(s.child.pid!) - cpu0) * 1e6) / Math.max(a.requests.total, 1);
         const mainUs = ((cpuSeconds(s.child.pid!, s.child.pid!) - main0) * 1e6) / Math.max(a.requests.total, 1);
         const clientUs = ((cpuSeconds(process.pid) - client0) * 1e6) / Math.max(a.requests.total, 1);
@@ -145,17 +143,6 @@ async function main() {
     }
     console.log(`  ${r.mix} bare: ${fmt(median(b.map((x) => x.rps)))} req/s, p99 ${median(b.map((x) => x.p99))} ms, ${fmt(median(b.map((x) => x.cpuUsPerRequest)), 1)} µs CPU/request (main thread ${fmt(median(b.map((x) => x.mainUsPerRequest)), 1)})`);
   }
-}
-
-async function cannon(port: number, paths: string[], headers: Record<string, string>, secs: number) {
-  let next = 0;
-  return autocannon({
-    url: `http://127.0.0.1:${port}`,
-    connections: CONNECTIONS,
-    duration: secs,
-    headers,
-    requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: paths[next++ % paths.length] }) }],
-  });
 }
 
 main().catch((err) => {

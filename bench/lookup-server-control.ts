@@ -1,3 +1,4 @@
+import autocannon from 'autocannon';
 /**
  * Drives the forked lookup server (lookup-server.ts) of the lookup benchmarks: start it with
  * Node's own heap settings, as `npm start` runs it, ask its RSS, one lookup, stop it.
@@ -51,4 +52,16 @@ export async function lookupOnce(port: number, value: string, headers: Record<st
   const res = await fetch(`http://127.0.0.1:${port}/api/v1/indicators/lookup?value=${encodeURIComponent(value)}`, { headers });
   const text = await res.text();
   return { status: res.status, text, json: JSON.parse(text) as { known?: boolean } };
+}
+
+/** autocannon at 64 connections for `seconds`, GET over `paths` in turn (the lookup benchmarks' load). */
+export function getCycling(port: number, paths: string[], headers: Record<string, string>, seconds: number) {
+  let next = 0;
+  return autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: 64,
+    duration: seconds,
+    headers,
+    requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: paths[next++ % paths.length] }) }],
+  });
 }

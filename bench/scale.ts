@@ -29,7 +29,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import autocannon from 'autocannon';
 import pg from 'pg';
 import { loadConfig } from '../src/config.js';
 import { createContainer } from '../src/container.js';
@@ -37,13 +36,12 @@ import { openDatabase } from '../src/db/database.js';
 import { makeOrg } from '../test/helpers/factories.js';
 import { fmt, machineLine, mib, parseFlags, PG_ADMIN_URL, positiveInt, postgresSettings, prng, seconds } from './bench-common.js';
 import type { ServerMessage } from './lookup-server.js';
-import { lookupOnce, rssOf, startServer, stopServer } from './lookup-server-control.js';
+import { getCycling, lookupOnce, rssOf, startServer, stopServer } from './lookup-server-control.js';
 import { runIntakePart } from './scale-intake.js';
 import { lifecyclePart } from './scale-lifecycle.js';
 import { measureTaxiiCurrency, overHttp } from './scale-taxii.js';
 
 const PARTS = ['lookup', 'intake', 'taxii', 'lifecycle'];
-const CONNECTIONS = 64;
 const WARMUP_SECONDS = 3;
 const REQUEST_LIST = 20_000;
 const BATCH = 10_000;
@@ -227,18 +225,8 @@ interface Figures {
 
 
 async function cannon(port: number, paths: string[], headers: Record<string, string>, duration: number, label: string): Promise<Figures> {
-  const run = (secs: number) => {
-    let next = 0;
-    return autocannon({
-      url: `http://127.0.0.1:${port}`,
-      connections: CONNECTIONS,
-      duration: secs,
-      headers,
-      requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: paths[next++ % paths.length] }) }],
-    });
-  };
-  await run(WARMUP_SECONDS);
-  const r = await run(duration);
+  await getCycling(port, paths, headers, WARMUP_SECONDS);
+  const r = await getCycling(port, paths, headers, duration);
   console.log(`[${label}] ${fmt(r.requests.average)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms; load ${load()}`);
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors };
 }

@@ -11,7 +11,7 @@ import { Problem, validationFailed } from '../../lib/problem.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { assertCanGrantRoles, assertCanManageAccess } from './auth.policy.js';
 import { authRepository } from './auth.repository.js';
-import { ROLES, type OrgKind, type Principal, type Role } from './principal.js';
+import { ROLES, userPrincipal, type OrgKind, type Principal, type Role } from './principal.js';
 import { generateToken, hashPassword, hashToken, verifyPassword } from './secrets.js';
 
 /** How long a verified token's principal is trusted without asking the database again. */
@@ -82,16 +82,7 @@ export class AuthService {
     const matches = await verifyPassword(password, usable ? row.password_hash! : await decoyHash());
     if (!usable || !matches) return null;
     return {
-      principal: {
-        orgId: row.org_id,
-        orgKind: row.org_kind as OrgKind,
-        orgName: row.org_name,
-        provinceCode: row.province_code ? String(row.province_code).trim() : null,
-        userId: row.id,
-        tokenId: null,
-        username: row.username,
-        roles: row.roles as Role[],
-      },
+      principal: userPrincipal({ ...row, user_id: row.id }),
       totp: { sealedSecret: row.totp_secret_sealed ?? null, enabledAt: row.totp_enabled_at ? new Date(row.totp_enabled_at) : null, lastStep: row.totp_last_step == null ? null : Number(row.totp_last_step) },
     };
   }

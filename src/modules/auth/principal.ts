@@ -34,6 +34,20 @@ export interface Principal {
   roles: Role[];
 }
 
+/** A signed-in user's principal, from the user row joined with its organization (password and session sign-in alike). */
+export function userPrincipal(row: { org_id: string; org_kind: string; org_name: string; province_code: string | null; user_id: string; username: string; roles: string[] }): Principal {
+  return {
+    orgId: row.org_id,
+    orgKind: row.org_kind as OrgKind,
+    orgName: row.org_name,
+    provinceCode: row.province_code ? String(row.province_code).trim() : null,
+    userId: row.user_id,
+    tokenId: null,
+    username: row.username,
+    roles: row.roles as Role[],
+  };
+}
+
 export const isRegulator = (p: Principal) => p.orgKind === 'regulator_national' || p.orgKind === 'regulator_provincial';
 export const isNationalRegulator = (p: Principal) => p.orgKind === 'regulator_national';
 export const isInstitution = (p: Principal) => p.orgKind === 'professional_institution';

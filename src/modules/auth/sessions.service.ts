@@ -9,7 +9,7 @@ import type { Db } from '../../db/database.js';
 import { Problem } from '../../lib/problem.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { AuthService } from './auth.service.js';
-import type { OrgKind, Principal, Role } from './principal.js';
+import { userPrincipal, type Principal } from './principal.js';
 import type { SecretBox } from '../../lib/secret-box.js';
 import { authRepository } from './auth.repository.js';
 import { acceptTotp, newRecoveryCodes, newTotpSecret, normalizeRecoveryCode, requiresSecondFactor, totpUri } from './second-factor.js';
@@ -192,16 +192,7 @@ export class SessionsService {
     const lastSeen = new Date(row.last_seen_at).getTime();
     if (new Date(row.expires_at).getTime() <= now || now - lastSeen > this.options.idleMs || row.disabled_at || row.org_status !== 'active') return null;
     if (now - lastSeen > TOUCH_EVERY_MS) await sessionsRepository.touch(this.db, idHash, new Date(now));
-    const principal: Principal = {
-      orgId: row.org_id,
-      orgKind: row.org_kind as OrgKind,
-      orgName: row.org_name,
-      provinceCode: row.province_code ? String(row.province_code).trim() : null,
-      userId: row.user_id,
-      tokenId: null,
-      username: row.username,
-      roles: row.roles as Role[],
-    };
+    const principal = userPrincipal(row);
     const secondFactor: SecondFactorState = row.totp_enabled_at ? 'enabled' : requiresSecondFactor(principal.orgKind, principal.roles) ? 'enrolment_required' : 'none';
     return { principal, csrfToken: row.csrf_token, displayName: row.display_name, locale: row.locale, orgNameEn: row.org_name_en ?? null, expiresAt: new Date(row.expires_at), secondFactor };
   }
