@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { makeOrg, type TestOrg } from '../../../../test/helpers/factories.js';
 import { dbLabel, startHarness, type Harness } from '../../../../test/helpers/harness.js';
+import { startFreshHarness } from '../../../../test/helpers/fresh-database.js';
 import { v5 as uuidv5 } from 'uuid';
 import { THREATSHARE_STIX_NAMESPACE } from '../../stix/stix-ids.js';
 import { mispAttribute, mispAttributeJson, mispAttributeType, parsePartUuid, partUuid, PLATFORM_ORGC, reportToMispEvent } from './misp-feed.js';
@@ -140,7 +141,9 @@ describe(`MISP feed of reports larger than an event (${dbLabel})`, () => {
   const CAP = 3;
 
   before(async () => {
-    h = await startHarness();
+    // Its own database: the walk pages through every report a unit may see, and on a shared
+    // PostgreSQL the other test files' reports would be hundreds of events of three values.
+    h = await startFreshHarness('mispcap');
     vendor = await makeOrg(h.c, 'security_vendor', { province_code: '440000' });
     other = await makeOrg(h.c, 'internet_company', { province_code: '110000' });
     // Three values an event and two events a manifest page, so a handful of values spans pages.
