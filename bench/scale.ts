@@ -3,7 +3,7 @@
  * million) on PostgreSQL, beside the raw limits of the same run. Prints figures, never asserts.
  *
  *   npm run bench:scale -- [--count=10000000] [--duration=10] [--db-name=threatshare_scale]
- *     [--parts=lookup,intake,taxii,lifecycle] [--intake-lines=1000000] [--taxii-lines=1000000] [--lifecycle-lines=1000000]
+ *     [--template=DB] [--parts=lookup,intake,taxii,lifecycle|none] [--intake-lines=1000000] [--taxii-lines=1000000] [--lifecycle-lines=1000000]
  *
  * 1. drops and recreates its own database `threatshare_scale` (or `--db-name`; never the test or bench databases
  *    others use), migrates it, creates a telecom operator and its token through the services;
@@ -18,6 +18,10 @@
  * `--stix-sync=no` (the default) stops the server's background sweep of the STIX id map: the
  * generated store was never mapped, and hashing ten million rows' ids would share the server's
  * core with the lookups; `--stix-sync=yes` measures lookups while it runs.
+ *
+ * `--template=DB` copies an earlier run's database (`CREATE DATABASE ... TEMPLATE`, a file copy)
+ * instead of generating the store again: `--parts=none --db-name=DB` generates one and stops, so
+ * each part can then be measured on the same ten million rows without an hour of generation.
  *
  * `--parts=` runs some of the parts after the generation (default all, in this order): `lookup`
  * (3–5 above); `intake` (bench/scale-intake.ts: the intake ratio to a bare COPY into a table
@@ -61,11 +65,13 @@ const IPV4_SQL = `(11 + (g / 2) / 65536)::text || '.' || (((g / 2) / 256) % 256)
 const DOMAIN_SQL = `'n' || lpad(((g / 2))::text, 8, '0') || '.scale-bench.com'`;
 
 async function main() {
-  const flags = parseFlags(process.argv.slice(2), { count: '10000000', duration: '10', 'stix-sync': 'no', 'db-name': 'threatshare_scale', parts: 'lookup,intake,taxii,lifecycle', 'intake-lines': '1000000', 'taxii-lines': '1000000', 'lifecycle-lines': '1000000' });
+  const flags = parseFlags(process.argv.slice(2), { count: '10000000', duration: '10', 'stix-sync': 'no', 'db-name': 'threatshare_scale', template: '', parts: 'lookup,intake,taxii,lifecycle', 'intake-lines': '1000000', 'taxii-lines': '1000000', 'lifecycle-lines': '1000000' });
   // Each engineer profiling on the shared PostgreSQL passes a database of their own.
   const SCALE_DB = flags['db-name'];
-  if (!/^[a-z_][a-z0-9_]*$/.test(SCALE_DB)) throw new Error(`--db-name must be a plain identifier, not ${SCALE_DB}`);
-  const parts = flags.parts.split(',');
+  const template = flags.template;
+  for (const [flag, name] of [['db-name', SCALE_DB], ['template', template]]) if (name && !/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`--${flag} must be a plain identifier, not ${name}`);
+  if (template === SCALE_DB) throw new Error('--template must name another database than --db-name');
+  const parts = flags.parts === 'none' ? [] : flags.parts.split(',');
   for (const part of parts) if (!PARTS.includes(part)) throw new Error(`--parts takes ${PARTS.join(', ')}, not ${part}`);
   const count = positiveInt(flags.count, 'count');
   const duration = positiveInt(flags.duration, 'duration');
@@ -75,8 +81,10 @@ async function main() {
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS ${SCALE_DB} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${SCALE_DB}`);
+  const tc = process.hrtime.bigint();
+  await admin.query(template ? `CREATE DATABASE ${SCALE_DB} TEMPLATE ${template}` : `CREATE DATABASE ${SCALE_DB}`);
   await admin.end();
+  if (template) console.log(`copied database ${template} into ${SCALE_DB} in ${fmt(seconds(tc), 1)} s`);
   const url = PG_ADMIN_URL.replace(/\/[^/]*$/, `/${SCALE_DB}`);
   console.log(`postgres: ${await postgresSettings(url)}`);
 
@@ -90,7 +98,7 @@ async function main() {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   const tg = process.hrtime.bigint();
-  for (let lo = 0; lo < count; lo += CHUNK) {
+  for (let lo = 0; lo < count && !template; lo += CHUNK) {
     const hi = Math.min(count, lo + CHUNK) - 1;
     await client.query(`
       INSERT INTO indicators (type, value, category, subtype, tlp, first_seen, last_seen, listing)
@@ -101,12 +109,13 @@ async function main() {
       ORDER BY t, v`);
     process.stdout.write(`\rgenerated ${fmt(hi + 1)} of ${fmt(count)} (${fmt(seconds(tg), 0)} s, load ${load()})`);
   }
-  await client.query('ANALYZE indicators');
+  if (!template) await client.query('ANALYZE indicators');
   const stored = Number((await client.query('SELECT count(*) AS n FROM indicators')).rows[0].n);
   const tableBytes = Number((await client.query(`SELECT pg_total_relation_size('indicators') AS b`)).rows[0].b);
   await client.end();
   const generateSeconds = seconds(tg);
-  console.log(`\n${fmt(stored)} indicators generated in ${fmt(generateSeconds, 1)} s; table with indexes ${mib(tableBytes)}; load ${load()}`);
+  if (template && stored < count) throw new Error(`--template ${template} holds ${fmt(stored)} indicators, fewer than --count=${fmt(count)}`);
+  console.log(`\n${fmt(stored)} indicators ${template ? `copied from ${template}` : 'generated'} in ${fmt(generateSeconds, 1)} s; table with indexes ${mib(tableBytes)}; load ${load()}`);
 
   if (parts.includes('lookup')) await lookupPart(url, token, count, stored, duration, flags['stix-sync']);
   if (parts.includes('intake')) await runIntakePart({ url, count, lines: positiveInt(flags['intake-lines'], 'intake-lines') });
