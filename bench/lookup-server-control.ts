@@ -5,7 +5,7 @@ import autocannon from 'autocannon';
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import type { ServerMessage } from './lookup-server.js';
+import type { GcCounts, ServerMessage } from './lookup-server.js';
 
 export async function startServer(
   args: string[],
@@ -38,6 +38,28 @@ export function rssOf(child: ChildProcess): Promise<number> {
     child.on('message', on);
     child.send({ cmd: 'rss' });
   });
+}
+
+/** The server's garbage collections since the last call (the first call only resets them). */
+export function gcOf(child: ChildProcess): Promise<GcCounts> {
+  return new Promise((resolve) => {
+    const on = (m: ServerMessage) => {
+      if (m.kind === 'gc') {
+        child.off('message', on);
+        const { kind: _, ...counts } = m;
+        resolve(counts);
+      }
+    };
+    child.on('message', on);
+    child.send({ cmd: 'gc' });
+  });
+}
+
+/** One line of GC figures over a run of `seconds`. */
+export function gcLine(g: GcCounts, seconds: number): string {
+  const f = (x: number, d = 1) => x.toFixed(d);
+  const every = g.scavenges ? `one every ${f((seconds * 1000) / g.scavenges, 0)} ms, ` : '';
+  return `GC: ${g.scavenges} scavenges (${every}mean ${f(g.scavengeMs / Math.max(g.scavenges, 1), 2)} ms, max ${f(g.scavengeMaxMs)} ms, ${f((g.scavengeMs / (seconds * 1000)) * 100)}% of the run), ${g.others} other (${f(g.otherMs)} ms, max ${f(g.otherMaxMs)} ms); new space ${f(g.newSpaceBytes / 2 ** 20, 0)} MiB`;
 }
 
 export function stopServer(child: ChildProcess): Promise<void> {

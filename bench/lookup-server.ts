@@ -9,14 +9,17 @@
  *   --start=background  with --mode=app: start as `threatshare serve` does (listen first, build
  *                the lookup filter in the background; a `filter` message says when it is built)
  *
- * It tells the parent its port and memory over IPC, answers `{ cmd: 'rss' }` with its RSS, and
- * exits on `{ cmd: 'stop' }` (or when the parent goes away).
+ * It tells the parent its port and memory over IPC, answers `{ cmd: 'rss' }` with its RSS and
+ * `{ cmd: 'gc' }` with its garbage collections since the last such question, and exits on
+ * `{ cmd: 'stop' }` (or when the parent goes away).
  */
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
+import v8 from 'node:v8';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { createContainer } from '../src/container.js';
@@ -26,9 +29,49 @@ import { parseFlags, seconds } from './bench-common.js';
 export type ServerMessage =
   | { kind: 'ready'; port: number; rss: number; heapUsed: number; loadSeconds: number; indexed: number }
   | { kind: 'rss'; rss: number; heapUsed: number }
-  | { kind: 'filter'; seconds: number; indexed: number; filterBytes: number; rss: number; heapUsed: number };
+  | { kind: 'filter'; seconds: number; indexed: number; filterBytes: number; rss: number; heapUsed: number }
+  | ({ kind: 'gc' } & GcCounts);
+
+/** The collections the server's V8 ran since the last `{ cmd: 'gc' }` (durations in ms). */
+export interface GcCounts {
+  scavenges: number;
+  scavengeMs: number;
+  scavengeMaxMs: number;
+  /** Mark-compact (full) collections, and their incremental marking steps and weak callbacks. */
+  others: number;
+  otherMs: number;
+  otherMaxMs: number;
+  /** The young generation's size now (both semi-spaces), as V8 grew it. */
+  newSpaceBytes: number;
+}
 
 const send = (m: ServerMessage) => process.send!(m);
+
+// Every garbage collection of this process, counted by kind (perf_hooks 'gc' entries): a
+// scavenge (minor GC) stops the event loop, and under load its pauses are most of the tail.
+const gc: Omit<GcCounts, 'newSpaceBytes'> = { scavenges: 0, scavengeMs: 0, scavengeMaxMs: 0, others: 0, otherMs: 0, otherMaxMs: 0 };
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    const kind = (e as unknown as { detail?: { kind?: number } }).detail?.kind;
+    if (kind === constants.NODE_PERFORMANCE_GC_MINOR) {
+      gc.scavenges++;
+      gc.scavengeMs += e.duration;
+      gc.scavengeMaxMs = Math.max(gc.scavengeMaxMs, e.duration);
+    } else {
+      gc.others++;
+      gc.otherMs += e.duration;
+      gc.otherMaxMs = Math.max(gc.otherMaxMs, e.duration);
+    }
+  }
+}).observe({ entryTypes: ['gc'] });
+
+/** The counts since the last call, and a reset. */
+function takeGc(): GcCounts {
+  const newSpace = v8.getHeapSpaceStatistics().find((x) => x.space_name === 'new_space');
+  const out = { ...gc, newSpaceBytes: newSpace?.space_size ?? 0 };
+  gc.scavenges = gc.scavengeMs = gc.scavengeMaxMs = gc.others = gc.otherMs = gc.otherMaxMs = 0;
+  return out;
+}
 
 async function main() {
   const flags = parseFlags(process.argv.slice(2), { mode: 'app', url: '', 'data-dir': '', body: '', start: 'wait', 'stix-sync': 'yes' });
@@ -69,6 +112,7 @@ async function main() {
 
   process.on('message', async (m: { cmd: string }) => {
     if (m.cmd === 'rss') send({ kind: 'rss', ...memory() });
+    if (m.cmd === 'gc') send({ kind: 'gc', ...takeGc() });
     if (m.cmd === 'stop') {
       await close();
       process.exit(0);
