@@ -18,6 +18,7 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import helmet from 'helmet';
 import type { RateLimits } from '../config.js';
+import type { Principal } from '../modules/auth/principal.js';
 import { Problem } from '../lib/problem.js';
 import { clientKey } from './failure-limiter.js';
 
@@ -84,22 +85,42 @@ export function rateLimitOf(request: FastifyRequest, limits: RateLimits): number
   return max || limits.anonymous;
 }
 
+/**
+ * Counting keys, built once per principal: the token cache hands every request of a token the
+ * same principal object, so the lookup path builds no key string per request (per-request
+ * garbage is what the young-generation collections that make the lookup tail have to sweep).
+ */
+const keys = new WeakMap<Principal, string>();
+
 /** Who a request is counted as: its token, its console user, or (anonymous) its client address. */
 export function rateLimitKey(request: FastifyRequest): string {
   const p = request.principal;
-  if (p?.tokenId) return `token:${p.tokenId}`;
-  if (p?.userId) return `user:${p.userId}`;
-  return `client:${clientKey(request.ip)}`;
+  if (!p || !(p.tokenId || p.userId)) return `client:${clientKey(request.ip)}`;
+  let key = keys.get(p);
+  if (key === undefined) {
+    key = p.tokenId ? `token:${p.tokenId}` : `user:${p.userId}`;
+    keys.set(p, key);
+  }
+  return key;
 }
 
 export async function registerRateLimits(app: FastifyInstance, limits: RateLimits | null): Promise<void> {
   if (!limits) return;
+  const maxima = new WeakMap<Principal, number>();
   await app.register(fastifyRateLimit, {
     global: true,
     // After the onRequest authentication hook, before the body is read.
     hook: 'preParsing',
     timeWindow: 60_000,
-    max: async (request) => rateLimitOf(request, limits),
+    // Synchronous, and once per principal: the plugin awaits the value, and an async function
+    // would add a promise per request.
+    max: (request) => {
+      const p = request.principal;
+      if (!p) return limits.anonymous;
+      let max = maxima.get(p);
+      if (max === undefined) maxima.set(p, (max = rateLimitOf(request, limits)));
+      return max;
+    },
     keyGenerator: rateLimitKey,
     // Load balancers poll the health check from one address.
     allowList: (request) => request.url === '/healthz',
