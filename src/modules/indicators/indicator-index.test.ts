@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { CACHE_ENTRIES, IndicatorIndex, MembershipFilter } from './indicator-index.js';
+import { CACHE_BYTES, CACHE_ENTRY_BYTES, IndicatorIndex, MembershipFilter } from './indicator-index.js';
 import type { IndicatorRow } from './indicators.repository.js';
 
 const seen = new Date('2026-11-01T00:00:00Z');
@@ -61,9 +61,38 @@ describe('the lookup index', () => {
     index.remember(e);
     index.apply([row(1, 'domain', 'a.example.org', { status: 'handled' })]);
     assert.equal(index.cachedEntry('domain', 'a.example.org')?.status, 'handled', 'a cached entry follows the row');
-    for (let i = 0; i < CACHE_ENTRIES + 10; i++) index.remember({ ...e, value: `hot-${i}.example.org` });
-    assert.equal(index.cached, CACHE_ENTRIES);
-    assert.equal(index.cachedEntry('domain', 'a.example.org'), undefined, 'the least recently used went first');
-    assert.ok(index.cachedEntry('domain', `hot-${CACHE_ENTRIES + 9}.example.org`));
+  });
+
+  test('bounds the cache in bytes, least recently used first, and keeps a value that is asked again', () => {
+    // Entries of one size: 100 of them fit.
+    const bytesOf = (v: string) => CACHE_ENTRY_BYTES + 2 * (`domain\u0000${v}`.length + v.length);
+    const value = (i: number) => `hot-${String(i).padStart(6, '0')}.example.org`;
+    const index = new IndicatorIndex({ cacheBytes: 100 * bytesOf(value(0)) });
+    index.finishBuild(index.beginBuild(10));
+    const [e] = index.apply([row(1, 'domain', 'a.example.org')]);
+    const entry = (i: number) => ({ ...e, id: i, value: value(i) });
+    for (let i = 0; i < 150; i++) index.remember(entry(i));
+    assert.equal(index.cached, 100);
+    assert.equal(index.cachedBytes, 100 * bytesOf(value(0)));
+    assert.equal(index.cachedEntry('domain', value(49)), undefined, 'the least recently used went first');
+    assert.equal(index.cachedEntry('domain', value(50))?.id, 50);
+    // value(50) was in the older half: it moved to the young end, so 60 more evict 51..110 instead.
+    for (let i = 150; i < 210; i++) index.remember(entry(i));
+    assert.equal(index.cachedEntry('domain', value(50))?.id, 50, 'asked again: kept');
+    assert.equal(index.cachedEntry('domain', value(51)), undefined);
+    // A value asked between every few others outlives many times the cache's size of them.
+    for (let i = 210; i < 1000; i++) {
+      index.remember(entry(i));
+      if (i % 10 === 0) assert.ok(index.cachedEntry('domain', value(50)), `still cached after ${i}`);
+    }
+    assert.ok(index.cachedBytes <= index.cacheLimit);
+    assert.ok(index.cachedIds().has(50) && index.cachedIds().size === 100);
+    // A replaced entry follows the row and keeps its place; clear empties it.
+    index.apply([row(50, 'domain', value(50), { status: 'handled' })]);
+    assert.equal(index.cachedEntry('domain', value(50))?.status, 'handled');
+    index.clear();
+    assert.equal(index.cached, 0);
+    assert.equal(index.cachedBytes, 0);
+    assert.ok(new IndicatorIndex().cacheLimit === CACHE_BYTES && CACHE_BYTES >= 2 ** 24, 'the default holds tens of thousands of entries');
   });
 });

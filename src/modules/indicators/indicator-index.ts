@@ -151,15 +151,47 @@ function hash2(type: string, value: string): number {
   return h >>> 0;
 }
 
-/** Entries of the hot-value cache; ~300 bytes each, so at most ~15 MB whatever the store holds. */
-export const CACHE_ENTRIES = 50_000;
+/**
+ * What the hot-value cache may hold, in bytes (estimated per entry: CACHE_ENTRY_BYTES plus two per
+ * character of the value and of its key): 32 MiB, whatever the store holds. At ~330 bytes an
+ * entry that is ~100,000 entries of IPv4 addresses and domains; a long URL takes more room.
+ */
+export const CACHE_BYTES = 32 * 2 ** 20;
+/** The fixed part of an entry: the entry object, its slot, the Map's slot and the key's header. */
+export const CACHE_ENTRY_BYTES = 280;
+
+/** A cached entry with its place in the recency order. */
+interface CacheSlot {
+  key: string;
+  entry: IndexedIndicator;
+  bytes: number;
+  /** `IndicatorIndex.tick` when it last moved to the young end. */
+  tick: number;
+}
+
+const slotBytes = (key: string, e: IndexedIndicator) => CACHE_ENTRY_BYTES + 2 * (key.length + e.value.length);
 
 export class IndicatorIndex {
   private filter: MembershipFilter | null = null;
   /** The filter a (re)build is filling: every add goes to it too, so it misses nothing. */
   private building: MembershipFilter | null = null;
-  /** Least recently used first (a Map keeps insertion order; a hit moves to the end). */
-  private readonly cache = new Map<string, IndexedIndicator>();
+  /**
+   * Least recently used first (a Map keeps insertion order; a hit in the older half moves to the
+   * end). A hit in the younger half changes nothing: a hot value asked thousands of times a second
+   * is not deleted and re-inserted each time, which would keep a new key in the (old-generation)
+   * Map per lookup for the garbage collector to trace, and rehash the Map every few thousand.
+   */
+  private readonly cache = new Map<string, CacheSlot>();
+  private cacheBytes = 0;
+  /** Moves to the young end so far: a slot whose tick is more than half the cache behind is in the older half. */
+  private tick = 0;
+  /** The cache's bound in bytes (tests make it small). */
+  readonly cacheLimit: number;
+
+  constructor(options: { cacheBytes?: number } = {}) {
+    this.cacheLimit = options.cacheBytes ?? CACHE_BYTES;
+  }
+
   /** The filter is complete: a "no" from it is final. Setting it false makes every answer ask the database. */
   ready = false;
 
@@ -173,8 +205,14 @@ export class IndicatorIndex {
     return (this.filter?.bytes ?? 0) + (this.building?.bytes ?? 0);
   }
 
+  /** Entries in the hot cache. */
   get cached(): number {
     return this.cache.size;
+  }
+
+  /** Their estimated bytes (at most `cacheLimit`). */
+  get cachedBytes(): number {
+    return this.cacheBytes;
   }
 
   /** False only when the value is certainly not stored. */
@@ -185,27 +223,48 @@ export class IndicatorIndex {
 
   /** A hot entry, if cached (an answer the database gave and this process keeps current). */
   cachedEntry(type: string, value: string): IndexedIndicator | undefined {
-    const key = `${type}\u0000${value}`;
-    const hit = this.cache.get(key);
-    if (hit !== undefined) {
-      this.cache.delete(key);
-      this.cache.set(key, hit);
-    }
-    return hit;
+    const slot = this.cache.get(`${type}\u0000${value}`);
+    if (slot === undefined) return undefined;
+    if (this.tick - slot.tick > this.cache.size >>> 1) this.moveToEnd(slot);
+    return slot.entry;
+  }
+
+  private moveToEnd(slot: CacheSlot): void {
+    this.cache.delete(slot.key);
+    this.cache.set(slot.key, slot);
+    slot.tick = ++this.tick;
   }
 
   /** Keeps an entry the database just gave, evicting the least recently used past the bound. */
   remember(e: IndexedIndicator): void {
     const key = `${e.type}\u0000${e.value}`;
-    this.cache.delete(key);
-    this.cache.set(key, e);
-    if (this.cache.size > CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
+    const old = this.cache.get(key);
+    if (old !== undefined) {
+      this.replace(old, e);
+      this.moveToEnd(old);
+    } else {
+      const slot: CacheSlot = { key, entry: e, bytes: slotBytes(key, e), tick: ++this.tick };
+      this.cache.set(key, slot);
+      this.cacheBytes += slot.bytes;
+    }
+    while (this.cacheBytes > this.cacheLimit && this.cache.size > 1) {
+      const oldest = this.cache.values().next().value!;
+      this.cache.delete(oldest.key);
+      this.cacheBytes -= oldest.bytes;
+    }
   }
 
-  /** The ids of the cached entries (at most CACHE_ENTRIES): what a change must re-read, nothing else. */
+  private replace(slot: CacheSlot, e: IndexedIndicator): void {
+    const bytes = slotBytes(slot.key, e);
+    this.cacheBytes += bytes - slot.bytes;
+    slot.bytes = bytes;
+    slot.entry = e;
+  }
+
+  /** The ids of the cached entries (bounded by the cache): what a change must re-read, nothing else. */
   cachedIds(): Set<number> {
     const ids = new Set<number>();
-    for (const e of this.cache.values()) ids.add(e.id);
+    for (const s of this.cache.values()) ids.add(s.entry.id);
     return ids;
   }
 
@@ -224,8 +283,8 @@ export class IndicatorIndex {
     for (const r of rows) {
       const e = entryOf(r);
       this.add(e.type, e.value);
-      const key = `${e.type}\u0000${e.value}`;
-      if (this.cache.has(key)) this.cache.set(key, e);
+      const slot = this.cache.get(`${e.type}\u0000${e.value}`);
+      if (slot !== undefined) this.replace(slot, e);
       out.push(e);
     }
     return out;
@@ -254,6 +313,7 @@ export class IndicatorIndex {
     this.filter = null;
     this.building = null;
     this.cache.clear();
+    this.cacheBytes = 0;
     this.ready = false;
   }
 }
