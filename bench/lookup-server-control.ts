@@ -1,11 +1,25 @@
 import autocannon from 'autocannon';
 /**
  * Drives the forked lookup server (lookup-server.ts) of the lookup benchmarks: start it with
- * Node's own heap settings, as `npm start` runs it, ask its RSS, one lookup, stop it.
+ * the Node flags of `npm start` and otherwise Node's own heap settings, as `npm start` runs it,
+ * ask its RSS and GCs, one lookup, stop it.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { GcCounts, ServerMessage } from './lookup-server.js';
+
+/**
+ * The Node flags `npm start` gives the server (package.json's start script, `node FLAGS
+ * bin/threatshare.js serve`; the bin's shebang has the same, test/cli.test.ts checks): the bench
+ * starts its server with them, so what is measured is what users run.
+ */
+export function startNodeFlags(): string[] {
+  const pkg = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const words = pkg.scripts.start.split(/\s+/);
+  if (words[0] !== 'node') throw new Error(`the start script does not run node: ${pkg.scripts.start}`);
+  return words.slice(1, words.findIndex((w) => !w.startsWith('--')));
+}
 
 export async function startServer(
   args: string[],
@@ -13,10 +27,10 @@ export async function startServer(
   script = path.join(import.meta.dirname, 'lookup-server.ts'),
 ): Promise<{ child: ChildProcess; ready: Extract<ServerMessage, { kind: 'ready' }> }> {
   const child = fork(script, args, {
-    // The bench's own 8 GiB heap limit would let V8 grow the server's heap lazily and put
-    // 200–300 MiB on its RSS under load. BENCH_SERVER_NODE_ARGS adds flags for profiling the
-    // server (e.g. "--cpu-prof --trace-gc").
-    execArgv: [...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx'],
+    // Not the bench's own flags: its 8 GiB heap limit would let V8 grow the server's heap lazily
+    // and put 200–300 MiB on its RSS under load. BENCH_SERVER_NODE_ARGS adds flags for profiling
+    // the server (e.g. "--cpu-prof --trace-gc"), after (and so over) those of `npm start`.
+    execArgv: [...startNodeFlags(), ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const ready = await new Promise<Extract<ServerMessage, { kind: 'ready' }>>((resolve, reject) => {

@@ -43,13 +43,16 @@ export interface GcCounts {
   otherMaxMs: number;
   /** The young generation's size now (both semi-spaces), as V8 grew it. */
   newSpaceBytes: number;
+  /** --mode=app: lookups that read the unique index since the last question, and the hot cache's entries now. */
+  probes: number;
+  cached: number;
 }
 
 const send = (m: ServerMessage) => process.send!(m);
 
 // Every garbage collection of this process, counted by kind (perf_hooks 'gc' entries): a
 // scavenge (minor GC) stops the event loop, and under load its pauses are most of the tail.
-const gc: Omit<GcCounts, 'newSpaceBytes'> = { scavenges: 0, scavengeMs: 0, scavengeMaxMs: 0, others: 0, otherMs: 0, otherMaxMs: 0 };
+const gc: Omit<GcCounts, 'newSpaceBytes' | 'probes' | 'cached'> = { scavenges: 0, scavengeMs: 0, scavengeMaxMs: 0, others: 0, otherMs: 0, otherMaxMs: 0 };
 new PerformanceObserver((list) => {
   for (const e of list.getEntries()) {
     const kind = (e as unknown as { detail?: { kind?: number } }).detail?.kind;
@@ -65,10 +68,16 @@ new PerformanceObserver((list) => {
   }
 }).observe({ entryTypes: ['gc'] });
 
+/** The app's lookups, for `takeGc`. */
+let indicators: { probes: number; index: { cached: number } } | null = null;
+let probesBefore = 0;
+
 /** The counts since the last call, and a reset. */
 function takeGc(): GcCounts {
   const newSpace = v8.getHeapSpaceStatistics().find((x) => x.space_name === 'new_space');
-  const out = { ...gc, newSpaceBytes: newSpace?.space_size ?? 0 };
+  const probes = (indicators?.probes ?? 0) - probesBefore;
+  probesBefore = indicators?.probes ?? 0;
+  const out = { ...gc, newSpaceBytes: newSpace?.space_size ?? 0, probes, cached: indicators?.index.cached ?? 0 };
   gc.scavenges = gc.scavengeMs = gc.scavengeMaxMs = gc.others = gc.otherMs = gc.otherMaxMs = 0;
   return out;
 }
@@ -92,6 +101,7 @@ async function main() {
     const background = flags.start === 'background';
     const c = await createContainer(loadConfig({ DATA_DIR: stateDir, ...(flags.url ? { DATABASE_URL: flags.url } : {}) }), { handle, loadIndex: !background });
     const app = await buildApp(c);
+    indicators = c.indicators;
     await app.listen({ host: '127.0.0.1', port: 0 });
     // The steady state of a platform that converted its store to STIX long ago (bench/scale.ts).
     if (flags['stix-sync'] === 'no') c.interop.stix.stopSyncing();

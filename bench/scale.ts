@@ -169,7 +169,7 @@ async function lookupPart(url: string, token: string, count: number, stored: num
   for (const m of mixes) {
     const paths: string[] = [];
     for (let i = 0; i < REQUEST_LIST; i++) paths.push(`/api/v1/indicators/lookup?value=${encodeURIComponent(rnd() < m.knownShare ? known[i] : unknown[i])}`);
-    const a = await cannon(app.child, port, paths, headers, duration, `app ${m.name}`, url);
+    const a = await cannon(app.child, port, paths, headers, duration, `app ${m.name}`);
     const rss = await rssOf(app.child);
     const b = await cannon(bare.child, bare.ready.port, paths, headers, duration, `bare ${m.name}`);
     figures.push({ name: m.name, app: a, bare: b, rss });
@@ -234,28 +234,15 @@ interface Figures {
 }
 
 
-async function cannon(child: ChildProcess, port: number, paths: string[], headers: Record<string, string>, duration: number, label: string, url?: string): Promise<Figures> {
+async function cannon(child: ChildProcess, port: number, paths: string[], headers: Record<string, string>, duration: number, label: string): Promise<Figures> {
   await getCycling(port, paths, headers, WARMUP_SECONDS);
-  // The database transactions of the run (lookups the filter and the hot cache could not answer).
-  const db = url ? new pg.Client({ connectionString: url }) : null;
-  await db?.connect();
-  const commits = async () => {
-    if (!db) return 0;
-    await db.query('SELECT pg_stat_clear_snapshot()');
-    return Number((await db.query('SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = current_database()')).rows[0].n);
-  };
-  const db0 = await commits();
   await gcOf(child);
   const r = await getCycling(port, paths, headers, duration);
   const g = await gcOf(child);
-  let dbLine = '';
-  if (db) {
-    // Statistics are flushed by each backend within a second or so.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    dbLine = `; ${fmt(((await commits()) - db0 - 2) / Math.max(r.requests.total, 1), 4)} database transactions/request`;
-    await db.end();
-  }
-  console.log(`[${label}] ${fmt(r.requests.average)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, p99.9 ${r.latency.p99_9} ms, max ${r.latency.max} ms${dbLine}; load ${load()}`);
+  // The server's own count: pg_stat_database flushes each backend's counts up to a second late,
+  // so the warm-up's probes would fall into the run.
+  const probes = label.startsWith('app') ? `; ${fmt(g.probes / Math.max(r.requests.total, 1), 4)} index probes/request (${fmt(g.cached)} entries cached)` : '';
+  console.log(`[${label}] ${fmt(r.requests.average)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, p99.9 ${r.latency.p99_9} ms, max ${r.latency.max} ms${probes}; load ${load()}`);
   console.log(`[${label}] ${gcLine(g, duration)}`);
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors };
 }
