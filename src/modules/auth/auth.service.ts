@@ -16,12 +16,24 @@ import { generateToken, hashPassword, hashToken, verifyPassword } from './secret
 
 /** How long a verified token's principal is trusted without asking the database again. */
 export const TOKEN_CACHE_TTL_MS = 10_000;
+/**
+ * A token still in use this close to the end of its window is checked again in the background,
+ * while the cached principal keeps answering: a busy token's requests never wait for the
+ * database, and never all at once (when the window ended, every request in flight, 64 of a
+ * resolver's connections, asked the database for the same token at the same moment: a stall in
+ * the lookup tail every ten seconds). Each check still happens within TOKEN_CACHE_TTL_MS of the last.
+ */
+export const TOKEN_REFRESH_AHEAD_MS = 2_000;
 const TOUCH_EVERY_MS = 60_000;
 
 export class AuthService {
   /** Keyed by the token itself (memory only): a hit costs one map probe, no hash per request. */
-  private readonly cache = new Map<string, { principal: Principal; until: number }>();
+  private readonly cache = new Map<string, { principal: Principal; until: number; refreshAt: number }>();
   private readonly touched = new Map<string, number>();
+  /** Checks against the database under way, one per token: concurrent requests share it. */
+  private readonly checking = new Map<string, Promise<Principal | null>>();
+  /** Revocations in this process so far: a check that began before one does not fill the cache. */
+  private revocations = 0;
 
   constructor(
     private readonly db: Db,
@@ -33,18 +45,44 @@ export class AuthService {
   /** The principal of a token authenticated within the last few seconds, without waiting. */
   cachedPrincipal(token: string): Principal | undefined {
     const hit = this.cache.get(token);
-    return hit !== undefined && hit.until > this.now() ? hit.principal : undefined;
+    if (hit === undefined) return undefined;
+    const now = this.now();
+    if (hit.until <= now) return undefined;
+    if (hit.refreshAt <= now && !this.checking.has(token)) void this.check(token).catch(() => undefined);
+    return hit.principal;
+  }
+
+  /** Checks that are under way (tests wait for the background ones). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.checking.values()]);
   }
 
   async authenticateToken(token: string): Promise<Principal | null> {
     const cached = this.cachedPrincipal(token);
     if (cached) return cached;
+    return this.check(token);
+  }
+
+  /** The database's word on a token (shared by the requests that ask meanwhile), cached. */
+  private check(token: string): Promise<Principal | null> {
+    let p = this.checking.get(token);
+    if (p === undefined) {
+      p = this.checkNow(token).finally(() => this.checking.delete(token));
+      this.checking.set(token, p);
+    }
+    return p;
+  }
+
+  private async checkNow(token: string): Promise<Principal | null> {
+    const revocations = this.revocations;
     const hash = hashToken(token);
     const now = this.now();
     const row = await authRepository.principalByTokenHash(this.db, hash);
-    if (!row || row.revoked_at || row.disabled_at || row.org_status !== 'active') return null;
-    const expiresAt = row.expires_at ? new Date(row.expires_at).getTime() : Infinity;
-    if (expiresAt <= now) return null;
+    const expiresAt = row?.expires_at ? new Date(row.expires_at).getTime() : Infinity;
+    if (!row || row.revoked_at || row.disabled_at || row.org_status !== 'active' || expiresAt <= now) {
+      this.cache.delete(token);
+      return null;
+    }
     const principal: Principal = {
       orgId: row.org_id,
       orgKind: row.org_kind as OrgKind,
@@ -55,9 +93,12 @@ export class AuthService {
       username: row.username ?? null,
       roles: row.roles as Role[],
     };
-    if (this.cache.size > 10_000) this.cache.clear();
-    // Never trusted past the token's own expiry.
-    this.cache.set(token, { principal, until: Math.min(now + TOKEN_CACHE_TTL_MS, expiresAt) });
+    if (revocations === this.revocations) {
+      if (this.cache.size > 10_000) this.cache.clear();
+      // Never trusted past the token's own expiry.
+      const until = Math.min(now + TOKEN_CACHE_TTL_MS, expiresAt);
+      this.cache.set(token, { principal, until, refreshAt: until - TOKEN_REFRESH_AHEAD_MS });
+    }
     const last = this.touched.get(row.token_id) ?? 0;
     if (now - last > TOUCH_EVERY_MS) {
       this.touched.set(row.token_id, now);
@@ -129,6 +170,7 @@ export class AuthService {
       await authRepository.revokeToken(tx, tokenId, new Date());
       await this.audit.record(tx, actor, { action: 'token.revoked', object_type: 'api_token', object_id: tokenId, data: { org_id: row.org_id } });
     });
+    this.revocations++;
     for (const [token, entry] of this.cache) if (entry.principal.tokenId === tokenId) this.cache.delete(token);
   }
 
