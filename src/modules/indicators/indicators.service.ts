@@ -81,6 +81,14 @@ export interface IntakeOutcome {
 const LOAD_PAGE = 20_000;
 /** Keys per page of the scan that builds the membership filter. */
 const FILTER_PAGE = 50_000;
+/** Single lookups waiting for one query of the unique key (`IndicatorsService.probe`). */
+interface ProbeBatch {
+  keys: Map<string, number>;
+  types: string[];
+  values: string[];
+  waiting: { resolve: (row: IndicatorRow | undefined) => void; reject: (err: unknown) => void }[][];
+}
+
 /** Values per query of a batch lookup. */
 const LOOKUP_BATCH = 10_000;
 /** Rows per upsert statement of values already stored (and of the fallback path). */
@@ -144,6 +152,9 @@ export class IndicatorsService {
   readonly index = new IndicatorIndex();
   /** Single lookups the filter and the hot cache could not answer: each read the unique index (the benchmarks report it). */
   probes = 0;
+  /** The queries that read them: the lookups of one turn of the event loop share one (`probe`). */
+  probeQueries = 0;
+  private probing: ProbeBatch | null = null;
   private scopes = new ScopeMatcher([]);
   private exclusions = new Set<string>();
   private watermark: string | null = null;
@@ -609,11 +620,56 @@ export class IndicatorsService {
     const cached = this.index.cachedEntry(type, value);
     if (cached !== undefined && !this.stale.has(cached.id)) return cached;
     this.probes++;
-    const row = await indicatorsRepository.getByValue(this.db, type, value);
+    const row = await this.probe(type, value);
     if (row === undefined) return undefined;
     const e = entryOf(row);
     this.index.remember(e);
     return e;
+  }
+
+  /**
+   * The stored row of a value, read together with the other values asked in the same turn of the
+   * event loop: one probe of the unique key per value, but one query (and one pooled connection)
+   * for all of them. Under load, 64 connections' lookups of values outside the hot cache arrive
+   * together and each waited for a connection of the pool in turn; alone, a value is read by the
+   * plain query it always was.
+   */
+  private probe(type: string, value: string): Promise<IndicatorRow | undefined> {
+    let b = this.probing;
+    if (b === null || b.types.length >= LOOKUP_BATCH) {
+      const batch: ProbeBatch = (b = this.probing = { keys: new Map(), types: [], values: [], waiting: [] });
+      setImmediate(() => void this.sendProbes(batch));
+    }
+    const key = `${type}\u0000${value}`;
+    let at = b.keys.get(key);
+    if (at === undefined) {
+      at = b.types.length;
+      b.keys.set(key, at);
+      b.types.push(type);
+      b.values.push(value);
+      b.waiting.push([]);
+    }
+    const waiting = b.waiting[at];
+    return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
+  }
+
+  private async sendProbes(b: ProbeBatch): Promise<void> {
+    if (this.probing === b) this.probing = null;
+    this.probeQueries++;
+    try {
+      const rows =
+        b.types.length === 1
+          ? [await indicatorsRepository.getByValue(this.db, b.types[0], b.values[0])]
+          : await indicatorsRepository.rowsOf(this.db, b.types, b.values);
+      const found: (IndicatorRow | undefined)[] = new Array(b.types.length);
+      for (const r of rows) {
+        const at = r === undefined ? undefined : b.keys.get(`${r.type}\u0000${r.value}`);
+        if (at !== undefined) found[at] = r;
+      }
+      for (let i = 0; i < b.waiting.length; i++) for (const w of b.waiting[i]) w.resolve(found[i]);
+    } catch (err) {
+      for (const ws of b.waiting) for (const w of ws) w.reject(err);
+    }
   }
 
   /** The rest of a lookup that the filter and the hot cache could not answer: the unique index, the reporters. */

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { makeOrg, type TestOrg } from '../../../test/helpers/factories.js';
 import { dbLabel, startHarness, type Harness } from '../../../test/helpers/harness.js';
+import { indicatorsRepository } from './indicators.repository.js';
 
 describe(`indicator store and lookups (${dbLabel})`, () => {
   let h: Harness;
@@ -51,6 +52,31 @@ describe(`indicator store and lookups (${dbLabel})`, () => {
     const rows = await h.c.handle.db.selectFrom('indicators').select(['value', 'responsible_org_id']).where('id', 'in', r.observables.map((o: { indicator_id: string }) => Number(o.indicator_id))).execute();
     assert.equal(rows.length, 2);
     assert.ok(rows.every((x) => x.responsible_org_id === cloud.id));
+  });
+
+  test('lookups of values outside the hot cache that arrive together share one query; one alone asks the plain probe', async () => {
+    const values = Array.from({ length: 12 }, (_, i) => `together-${i}-${stamp}.example-threat.com`);
+    await submit(vendor, [...values, `alone-${stamp}.example-threat.com`].map((value) => ({ type: 'domain', value })), 'green');
+    const p = (await h.c.auth.authenticateToken(unrelated.token))!;
+    const calls = { rowsOf: 0, getByValue: 0 };
+    const { rowsOf, getByValue } = indicatorsRepository;
+    indicatorsRepository.rowsOf = (...a: Parameters<typeof rowsOf>) => (calls.rowsOf++, rowsOf.apply(indicatorsRepository, a));
+    indicatorsRepository.getByValue = (...a: Parameters<typeof getByValue>) => (calls.getByValue++, getByValue.apply(indicatorsRepository, a));
+    try {
+      const queries = h.c.indicators.probeQueries;
+      // Written by this process, not asked yet: in the filter, not in the hot cache. The same value twice, and one never stored.
+      const asked = [...values, values[0].toUpperCase(), `never-${stamp}.example-threat.com`];
+      const answers = await Promise.all(asked.map((v) => h.c.indicators.lookup(p, v)));
+      assert.deepEqual(answers.map((a) => a.known), [...values.map(() => true), true, false]);
+      assert.deepEqual(answers.map((a) => a.value), [...values, values[0], `never-${stamp}.example-threat.com`]);
+      assert.ok(h.c.indicators.probeQueries - queries === 1 && calls.rowsOf === 1 && calls.getByValue === 0, `one query for all of them: ${JSON.stringify(calls)}`);
+      assert.equal((await h.c.indicators.lookup(p, values[3])).known, true);
+      assert.equal(calls.rowsOf + calls.getByValue, 1, 'then they are cached');
+      assert.equal((await h.c.indicators.lookup(p, `alone-${stamp}.example-threat.com`)).known, true);
+      assert.equal(calls.getByValue, 1, 'a value asked alone: the plain query');
+    } finally {
+      Object.assign(indicatorsRepository, { rowsOf, getByValue });
+    }
   });
 
   test('lookup normalizes what it is asked and answers with category, status and province', async () => {
