@@ -45,6 +45,7 @@ export interface GcCounts {
   newSpaceBytes: number;
   /** --mode=app: lookups that read the unique index since the last question, and the hot cache's entries now. */
   probes: number;
+  probeQueries: number;
   cached: number;
 }
 
@@ -52,7 +53,7 @@ const send = (m: ServerMessage) => process.send!(m);
 
 // Every garbage collection of this process, counted by kind (perf_hooks 'gc' entries): a
 // scavenge (minor GC) stops the event loop, and under load its pauses are most of the tail.
-const gc: Omit<GcCounts, 'newSpaceBytes' | 'probes' | 'cached'> = { scavenges: 0, scavengeMs: 0, scavengeMaxMs: 0, others: 0, otherMs: 0, otherMaxMs: 0 };
+const gc: Omit<GcCounts, 'newSpaceBytes' | 'probes' | 'probeQueries' | 'cached'> = { scavenges: 0, scavengeMs: 0, scavengeMaxMs: 0, others: 0, otherMs: 0, otherMaxMs: 0 };
 new PerformanceObserver((list) => {
   for (const e of list.getEntries()) {
     const kind = (e as unknown as { detail?: { kind?: number } }).detail?.kind;
@@ -69,15 +70,18 @@ new PerformanceObserver((list) => {
 }).observe({ entryTypes: ['gc'] });
 
 /** The app's lookups, for `takeGc`. */
-let indicators: { probes: number; index: { cached: number } } | null = null;
+let indicators: { probes: number; probeQueries?: number; index: { cached: number } } | null = null;
 let probesBefore = 0;
+let queriesBefore = 0;
 
 /** The counts since the last call, and a reset. */
 function takeGc(): GcCounts {
   const newSpace = v8.getHeapSpaceStatistics().find((x) => x.space_name === 'new_space');
   const probes = (indicators?.probes ?? 0) - probesBefore;
   probesBefore = indicators?.probes ?? 0;
-  const out = { ...gc, newSpaceBytes: newSpace?.space_size ?? 0, probes, cached: indicators?.index.cached ?? 0 };
+  const probeQueries = (indicators?.probeQueries ?? 0) - queriesBefore;
+  queriesBefore = indicators?.probeQueries ?? 0;
+  const out = { ...gc, newSpaceBytes: newSpace?.space_size ?? 0, probes, probeQueries, cached: indicators?.index.cached ?? 0 };
   gc.scavenges = gc.scavengeMs = gc.scavengeMaxMs = gc.others = gc.otherMs = gc.otherMaxMs = 0;
   return out;
 }

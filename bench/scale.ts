@@ -235,13 +235,15 @@ interface Figures {
 
 
 async function cannon(child: ChildProcess, port: number, paths: string[], headers: Record<string, string>, duration: number, label: string): Promise<Figures> {
-  await getCycling(port, paths, headers, WARMUP_SECONDS);
   await gcOf(child);
+  const w = await getCycling(port, paths, headers, WARMUP_SECONDS);
+  const wg = await gcOf(child);
+  if (label.startsWith('app')) console.log(`[${label}] warm-up: ${fmt(w.requests.total)} requests, ${fmt(wg.probes)} index probes in ${fmt(wg.probeQueries)} queries, p99 ${w.latency.p99} ms`);
   const r = await getCycling(port, paths, headers, duration);
   const g = await gcOf(child);
   // The server's own count: pg_stat_database flushes each backend's counts up to a second late,
   // so the warm-up's probes would fall into the run.
-  const probes = label.startsWith('app') ? `; ${fmt(g.probes / Math.max(r.requests.total, 1), 4)} index probes/request (${fmt(g.cached)} entries cached)` : '';
+  const probes = label.startsWith('app') ? `; ${fmt(g.probes / Math.max(r.requests.total, 1), 4)} index probes/request in ${fmt(g.probeQueries)} queries (${fmt(g.cached)} entries cached)` : '';
   console.log(`[${label}] ${fmt(r.requests.average)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, p99.9 ${r.latency.p99_9} ms, max ${r.latency.max} ms${probes}; load ${load()}`);
   console.log(`[${label}] ${gcLine(g, duration)}`);
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors };
