@@ -18,7 +18,9 @@ export function startNodeFlags(): string[] {
   const pkg = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { scripts: { start: string } };
   const words = pkg.scripts.start.split(/\s+/);
   if (words[0] !== 'node') throw new Error(`the start script does not run node: ${pkg.scripts.start}`);
-  return words.slice(1, words.findIndex((w) => !w.startsWith('--')));
+  const flags: string[] = [];
+  for (let i = 1; i < words.length && words[i].startsWith('--'); i++) flags.push(words[i]);
+  return flags;
 }
 
 export async function startServer(

@@ -133,3 +133,19 @@ describe('the threatshare command on a fresh data directory', { skip: dbLabel ==
     assert.match(m.stdout, /up to date/);
   });
 });
+
+describe('the Node flags of the server', () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const startFlags = pkg.scripts.start.split(/\s+/).filter((w) => w.startsWith('--'));
+  const shebang = fs.readFileSync(bin, 'utf8').split('\n')[0];
+
+  test('npm start and the bin (run as `threatshare serve`) give Node the same flags, and Node takes them', async () => {
+    assert.match(pkg.scripts.start, /^node (--\S+ )*bin\/threatshare\.js serve$/);
+    assert.match(shebang, /^#!\/usr\/bin\/env -S node( --\S+)*$/);
+    assert.deepEqual(shebang.split(/\s+/).filter((w) => w.startsWith('--')), startFlags);
+    assert.ok(startFlags.some((f) => f.startsWith('--max-semi-space-size=')), 'the young generation is sized for lookups (docs/scaling.md)');
+    // A flag Node does not know stops it before any script runs.
+    const r = await run(process.execPath, [...startFlags, '-p', "require('v8').getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_available_size >= 0"]);
+    assert.equal(r.stdout.trim(), 'true');
+  });
+});
