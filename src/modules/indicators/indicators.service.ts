@@ -386,7 +386,7 @@ export class IndicatorsService {
    * Re-reads the stale rows this process holds in its cache, in the background (idempotent; ids
    * stay stale until applied). A stale id that is not cached needs nothing: the filter already
    * holds its value and a lookup reads the database. So a set operation over a million values
-   * (a withdrawal, the expiry sweep) costs at most one read of the cache's 50,000 entries here,
+   * (a withdrawal, the expiry sweep) costs at most one read of the cache's entries (~100,000) here,
    * not a read back of every row it changed.
    */
   refreshStale(): void {
