@@ -176,8 +176,8 @@ export class IndicatorIndex {
   /** The filter a (re)build is filling: every add goes to it too, so it misses nothing. */
   private building: MembershipFilter | null = null;
   /**
-   * Least recently used first (a Map keeps insertion order; a hit in the older half moves to the
-   * end). A hit in the younger half changes nothing: a hot value asked thousands of times a second
+   * Least recently used first (a Map keeps insertion order; a hit in the older half of what the
+   * bound holds moves to the end). Any other hit changes nothing: a hot value asked thousands of times a second
    * is not deleted and re-inserted each time, which would keep a new key in the (old-generation)
    * Map per lookup for the garbage collector to trace, and rehash the Map every few thousand.
    */
@@ -225,8 +225,16 @@ export class IndicatorIndex {
   cachedEntry(type: string, value: string): IndexedIndicator | undefined {
     const slot = this.cache.get(`${type}\u0000${value}`);
     if (slot === undefined) return undefined;
-    if (this.tick - slot.tick > this.cache.size >>> 1) this.moveToEnd(slot);
+    if (this.tick - slot.tick > this.capacity() >>> 1) this.moveToEnd(slot);
     return slot.entry;
+  }
+
+  /**
+   * About how many entries fit (the bound over the mean entry so far): an entry is at risk only
+   * once as many others as half of that went ahead of it, so below the bound a hit moves nothing.
+   */
+  private capacity(): number {
+    return this.cacheBytes === 0 ? 0 : Math.max(this.cache.size, Math.floor((this.cacheLimit * this.cache.size) / this.cacheBytes));
   }
 
   private moveToEnd(slot: CacheSlot): void {
