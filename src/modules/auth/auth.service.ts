@@ -97,7 +97,8 @@ export class AuthService {
       if (this.cache.size > 10_000) this.cache.clear();
       // Never trusted past the token's own expiry.
       const until = Math.min(now + TOKEN_CACHE_TTL_MS, expiresAt);
-      this.cache.set(token, { principal, until, refreshAt: until - TOKEN_REFRESH_AHEAD_MS });
+      // A window that ends at the token's expiry is not renewed: there is nothing to renew.
+      this.cache.set(token, { principal, until, refreshAt: until < expiresAt ? until - TOKEN_REFRESH_AHEAD_MS : Infinity });
     }
     const last = this.touched.get(row.token_id) ?? 0;
     if (now - last > TOUCH_EVERY_MS) {
