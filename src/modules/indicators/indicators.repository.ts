@@ -4,7 +4,6 @@
  * on (type, value), returning whether each row was new.
  */
 import { sql } from 'kysely';
-import { changeOrderSql } from '../../db/change-order.js';
 import { copyChunks, copyField, type CopyIn } from '../../db/copy-in.js';
 import type { Executor } from '../../db/database.js';
 
@@ -311,14 +310,13 @@ export const indicatorsRepository = {
    * and a truncated cursor would read the same page forever.
    */
   async changedSince(db: Executor, since: string, after: { at: string; id: number } | null, limit: number): Promise<(IndicatorRow & { updated_at_text: string })[]> {
-    const r = await changeOrderSql<IndicatorRow & { updated_at_text: string }>({
-      columns: sql`i.*, i.updated_at::text AS updated_at_text`,
-      where: after
-        ? sql`i.updated_at >= ${since}::timestamptz AND (i.updated_at, i.id) > (${after.at}::timestamptz, ${after.id}::bigint)`
-        : sql`i.updated_at >= ${since}::timestamptz`,
-      limit,
-    }).execute(db);
-    return r.rows.map((x) => ({ ...fixIndicator(x), updated_at_text: x.updated_at_text }));
+    let q = db.selectFrom('indicators').selectAll().select(sql<string>`updated_at::text`.as('updated_at_text')).where('updated_at', '>=', sql<Date>`${since}::timestamptz`);
+    if (after) {
+      const at = sql<Date>`${after.at}::timestamptz`;
+      q = q.where((eb) => eb.or([eb('updated_at', '>', at), eb.and([eb('updated_at', '=', at), eb('id', '>', after.id)])]));
+    }
+    const rows = await q.orderBy('updated_at').orderBy('id').limit(limit).execute();
+    return rows.map((r) => ({ ...fixIndicator(r), updated_at_text: r.updated_at_text }));
   },
 
   /**

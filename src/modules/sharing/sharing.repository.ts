@@ -4,7 +4,6 @@
  * subscriptions and the stream's event log.
  */
 import { sql, type RawBuilder } from 'kysely';
-import { changeOrderSql } from '../../db/change-order.js';
 import { compileCopySelect, copyTextBlocks, parseCopyColumns } from '../../db/copy-out.js';
 import type { DatabaseHandle, Executor } from '../../db/database.js';
 import type { FeedAudience } from '../access/feed-audience.js';
@@ -152,7 +151,7 @@ export const sharingRepository = {
    */
   async generation(db: Executor): Promise<{ max_updated: string; count: number }> {
     const r = await sql<{ max_updated: string | null; max_id: number | null }>`
-      SELECT (SELECT u.updated_at::text FROM (${changeOrderSql({ columns: sql`i.id, i.updated_at`, where: null, desc: true, limit: 1 })}) AS u) AS max_updated,
+      SELECT (SELECT x.updated_at::text AS t FROM indicators x ORDER BY x.updated_at DESC, x.id DESC LIMIT 1) AS max_updated,
              (SELECT max(id) FROM indicators) AS max_id`.execute(db);
     return { max_updated: r.rows[0].max_updated ?? 'empty', count: Number(r.rows[0].max_id ?? 0) };
   },
@@ -160,16 +159,14 @@ export const sharingRepository = {
   /** Incremental feed: rows changed after the cursor and before the safe horizon, keyset (updated_at, id). */
   async changedPage(db: Executor, f: { audience: FeedAudience; types: readonly string[]; after: { at: string; id: number } | null; horizon: string; limit: number }): Promise<ChangedRow[]> {
     const after = f.after
-      ? sql`AND i.updated_at >= ${f.after.at}::timestamptz AND (i.updated_at > ${f.after.at}::timestamptz OR (i.updated_at = ${f.after.at}::timestamptz AND i.id > ${f.after.id}))`
+      ? sql`AND (i.updated_at > ${f.after.at}::timestamptz OR (i.updated_at = ${f.after.at}::timestamptz AND i.id > ${f.after.id}))`
       : sql``;
-    const r = await changeOrderSql<ChangedRow>({
-      columns: sql`${FEED_COLUMNS}, i.excluded, i.updated_at, i.updated_at::text AS updated_at_text`,
-      where: sql`i.type = ANY(${[...f.types]}::text[]) AND i.updated_at < ${f.horizon}::timestamptz ${after}
-        AND ${audienceFilter(f.audience)}`,
-      limit: f.limit,
-    }).execute(db);
-    // updated_at is only there for the merge of the TLP ranges: the page's rows are as before.
-    return r.rows.map(({ updated_at: _merged, ...row }: ChangedRow & { updated_at?: unknown }) => fixProvince(row));
+    const r = await sql<ChangedRow>`
+      SELECT ${FEED_COLUMNS}, i.excluded, i.updated_at::text AS updated_at_text FROM indicators i
+      WHERE i.type = ANY(${[...f.types]}::text[]) AND i.updated_at < ${f.horizon}::timestamptz ${after}
+        AND ${audienceFilter(f.audience)}
+      ORDER BY i.updated_at, i.id LIMIT ${f.limit}`.execute(db);
+    return r.rows.map(fixProvince);
   },
 
   async setting<T>(db: Executor, key: string): Promise<{ value: T; updated_at: Date } | undefined> {

@@ -5,7 +5,6 @@
  */
 import type { IndicatorRow } from '../indicators/indicators.repository.js';
 import { sql } from 'kysely';
-import { changeOrderSql } from '../../db/change-order.js';
 import type { Executor } from '../../db/database.js';
 
 /** One row to store. `version` is the object's `modified` (else `created`) as a STIX timestamp. */
@@ -229,22 +228,22 @@ export const stixRepository = {
    * shares its transaction's updated_at, so a cut key would return the same page forever.
    */
   async indicatorsChangedSince(db: Executor, since: Date, after: IndicatorKey | null, limit: number): Promise<(IndicatorSource & { key_at: string })[]> {
-    const r = await changeOrderSql<IndicatorSource & { key_at: string }>({
-      columns: sql`i.id, i.type, i.value, i.hash_algorithm, i.category, i.subtype, i.status, i.listing, i.tlp, i.first_seen, i.last_seen, i.sighting_count,
-        i.valid_until, i.province_code, i.operator, i.responsible_org_id, i.created_at, i.updated_at, ${isoText('i.updated_at')} AS key_at`,
-      where: after ? sql`i.updated_at >= ${since} AND (i.updated_at, i.id) > (${after.at}::timestamptz, ${after.id}::bigint)` : sql`i.updated_at >= ${since}`,
-      limit,
-    }).execute(db);
+    const r = await sql<IndicatorSource & { key_at: string }>`
+      SELECT id, type, value, hash_algorithm, category, subtype, status, listing, tlp, first_seen, last_seen, sighting_count,
+        valid_until, province_code, operator, responsible_org_id, created_at, updated_at, ${isoText('updated_at')} AS key_at
+      FROM indicators
+      WHERE updated_at >= ${since}
+        ${after ? sql`AND (updated_at, id) > (${after.at}::timestamptz, ${after.id}::bigint)` : sql``}
+      ORDER BY updated_at, id
+      LIMIT ${limit}`.execute(db);
     return r.rows.map(trimProvince);
   },
 
-  /** Is any indicator newer than this key (cheap: one probe of each TLP's keyset range)? */
+  /** Is any indicator newer than this key (cheap: the (updated_at, id) index, one row)? */
   async hasIndicatorAfter(db: Executor, after: IndicatorKey | null): Promise<boolean> {
-    const r = await changeOrderSql<{ id: number }>({
-      columns: sql`i.id, i.updated_at`,
-      where: after ? sql`(i.updated_at, i.id) > (${after.at}::timestamptz, ${after.id}::bigint)` : null,
-      limit: 1,
-    }).execute(db);
+    const r = await sql<{ x: number }>`
+      SELECT 1 AS x FROM indicators ${after ? sql`WHERE (updated_at, id) > (${after.at}::timestamptz, ${after.id}::bigint)` : sql``}
+      LIMIT 1`.execute(db);
     return r.rows.length > 0;
   },
 
