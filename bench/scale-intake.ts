@@ -109,23 +109,31 @@ export async function runIntakePart(o: IntakePartOptions): Promise<void> {
       await client.query('CHECKPOINT');
       console.log(`[intake] raw limit's table filled with the store's ${fmt(storedBefore)} keys in ${fmt(seconds(tb), 1)} s; load ${load()}`);
       const loadCopyBefore = load();
+      const copyWal0 = await walLsn(client);
       const copySeconds = await bareCopyPostgres(client, COPY_TABLE, body);
       const loadCopy = load();
+      const copyWal = await walBytesSince(client, copyWal0);
       const copied = Number((await client.query(`SELECT count(*) AS n FROM ${COPY_TABLE}`)).rows[0].n);
       if (copied !== storedBefore + corpus.rows.length) throw new Error(`the raw limit's table holds ${copied}, expected ${storedBefore + corpus.rows.length}`);
-      console.log(`[intake] bare COPY of ${fmt(corpus.rows.length)} rows into ${fmt(storedBefore)}: ${fmt(copySeconds, 2)} s (load ${loadCopyBefore} → ${loadCopy})`);
+      console.log(`[intake] bare COPY of ${fmt(corpus.rows.length)} rows into ${fmt(storedBefore)}: ${fmt(copySeconds, 2)} s (load ${loadCopyBefore} → ${loadCopy}); WAL ${mib(copyWal)}`);
       await client.query(`DROP TABLE ${COPY_TABLE}`);
       await client.query('CHECKPOINT');
 
       // (b) the intake of the same lines.
+      const sizesBefore = await indicatorSizes(client);
       const loadIntakeBefore = load();
+      const intakeWal0 = await walLsn(client);
       const intake = await timedImport(c, 'postgres', file, 'bench:scale intake');
       const loadIntake = load();
+      // From before timedImport's CHECKPOINT: that checkpoint writes little, the store was checkpointed after the raw limit.
+      const intakeWal = await walBytesSince(client, intakeWal0);
+      const sizesAfter = await indicatorSizes(client);
       const stored = Number((await client.query('SELECT count(*) AS n FROM indicators')).rows[0].n);
       console.log(
         `[intake] intake: ${fmt(intake.seconds, 2)} s (load ${loadIntakeBefore} → ${loadIntake}); receipt total ${fmt(intake.receipt.total)}, ` +
           `new ${fmt(intake.receipt.accepted)}, duplicates ${fmt(intake.receipt.duplicates)}, refused ${fmt(intake.receipt.refused)}; store ${fmt(stored)} (expected ${fmt(storedBefore + corpus.rows.length)})`,
       );
+      console.log(`[intake] WAL written by the intake ${mib(intakeWal)} (bare COPY ${mib(copyWal)}); indicators' relations before → after the import: ${Object.keys(sizesAfter).map((k) => `${k} ${mib(sizesBefore[k] ?? 0)} → ${mib(sizesAfter[k])}`).join(', ')}`);
       const backlog = await searchBacklog(c);
       const ratio = copySeconds / intake.seconds;
       const exportRatio = rpz.s / copyTo;
@@ -142,6 +150,23 @@ export async function runIntakePart(o: IntakePartOptions): Promise<void> {
     if (file) fs.rmSync(file, { force: true });
     fs.rmSync(stateDir, { recursive: true, force: true });
   }
+}
+
+async function walLsn(client: pg.Client): Promise<string> {
+  return (await client.query<{ l: string }>('SELECT pg_current_wal_lsn()::text AS l')).rows[0].l;
+}
+
+async function walBytesSince(client: pg.Client, from: string): Promise<number> {
+  return Number((await client.query<{ d: string }>('SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn) AS d', [from])).rows[0].d);
+}
+
+/** Bytes of the indicators heap and of each of its indexes. */
+async function indicatorSizes(client: pg.Client): Promise<Record<string, number>> {
+  const r = await client.query<{ name: string; bytes: string }>(
+    `SELECT 'heap' AS name, pg_relation_size('indicators') AS bytes
+     UNION ALL SELECT c.relname, pg_relation_size(c.oid) FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid WHERE x.indrelid = 'indicators'::regclass`,
+  );
+  return Object.fromEntries(r.rows.map((x) => [x.name, Number(x.bytes)]));
 }
 
 /**
