@@ -83,7 +83,7 @@ async function run(kind: DbKind, count: number, loadSeconds: number): Promise<vo
       ['RPZ, unit (TLP filter)', rpzUnit],
       ['plain-domain, unit', plainUnit],
     ] as const) {
-      console.log(`[${kind}] ${label.padEnd(24)}: ${fmt(r.s, 2)} s, ${mib(r.bytes)}, ${fmt(r.lines)} lines, ${fmt(count / r.s)} rows/s; ratio to COPY ${fmt(r.s / copy, 2)} (goal <= 2: ${r.s / copy <= 2 ? 'met' : 'NOT met'})`);
+      console.log(`[${kind}] ${label.padEnd(24)}: ${fmt(r.s, 2)} s, ${mib(r.bytes)}, ${fmt(r.records)} records, ${fmt(count / r.s)} rows/s; ratio to COPY ${fmt(r.s / copy, 2)} (goal <= 2: ${r.s / copy <= 2 ? 'met' : 'NOT met'})`);
     }
 
     // Feed generation while intake runs: intake = reports of 1,000 new domains each, as fast as it goes.
@@ -108,7 +108,7 @@ async function run(kind: DbKind, count: number, loadSeconds: number): Promise<vo
     const exportFor = async (ms: number) => {
       const end = Date.now() + ms;
       let rows = 0;
-      while (Date.now() < end) rows += (await exportOnce(c, unit, 'plain-domain')).lines;
+      while (Date.now() < end) rows += (await exportOnce(c, unit, 'plain-domain')).records;
       return rows / (ms / 1000);
     };
     const ms = loadSeconds * 1000;
