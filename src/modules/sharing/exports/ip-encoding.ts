@@ -21,13 +21,38 @@ export interface IPv6Prefix {
 
 export type IPPrefix = IPv4Prefix | IPv6Prefix;
 
-const IPV4_PATTERN = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
-
-/** Dotted-quad IPv4 without leading zeros (the canonical form), as an unsigned integer. */
+/**
+ * Dotted-quad IPv4 without leading zeros (the canonical form), as an unsigned integer: four
+ * octets of 0–255, "0" but never "00" or "01", ASCII digits only. One pass over the characters:
+ * an RPZ or nftables export of a national store calls it millions of times, where the anchored
+ * octet pattern it replaces cost about half a microsecond a value.
+ */
 export function parseIPv4(text: string): number | undefined {
-  const m = IPV4_PATTERN.exec(text);
-  if (m === null) return undefined;
-  return ((Number(m[1]) * 256 + Number(m[2])) * 256 + Number(m[3])) * 256 + Number(m[4]);
+  const n = text.length;
+  if (n < 7 || n > 15) return undefined;
+  let value = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46 /* . */) {
+      if (digits === 0 || dots === 3) return undefined;
+      value = value * 256 + octet;
+      octet = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57) {
+      if (digits > 0 && octet === 0) return undefined;
+      octet = octet * 10 + (c - 48);
+      digits++;
+      if (digits > 3 || octet > 255) return undefined;
+    } else {
+      return undefined;
+    }
+  }
+  if (dots !== 3 || digits === 0) return undefined;
+  return value * 256 + octet;
 }
 
 /** Any valid IPv6 text form without a zone index, as a 128-bit integer. */
