@@ -106,21 +106,13 @@ export function rateLimitKey(request: FastifyRequest): string {
 
 export async function registerRateLimits(app: FastifyInstance, limits: RateLimits | null): Promise<void> {
   if (!limits) return;
-  const maxima = new WeakMap<Principal, number>();
   await app.register(fastifyRateLimit, {
     global: true,
     // After the onRequest authentication hook, before the body is read.
     hook: 'preParsing',
     timeWindow: 60_000,
-    // Synchronous, and once per principal: the plugin awaits the value, and an async function
-    // would add a promise per request.
-    max: (request) => {
-      const p = request.principal;
-      if (!p) return limits.anonymous;
-      let max = maxima.get(p);
-      if (max === undefined) maxima.set(p, (max = rateLimitOf(request, limits)));
-      return max;
-    },
+    // Synchronous: the plugin awaits the value, and an async function would add a promise per request.
+    max: (request) => rateLimitOf(request, limits),
     keyGenerator: rateLimitKey,
     // Load balancers poll the health check from one address.
     allowList: (request) => request.url === '/healthz',

@@ -6,6 +6,7 @@
  * indicator-index.ts and DESIGN.md §4); writes go to the database inside the caller's transaction
  * and reach the filter and cache once committed.
  */
+import DataLoader from 'dataloader';
 import type { CopyIn } from '../../db/copy-in.js';
 import { isUniqueViolation, withSavepoint, type DatabaseHandle, type Executor } from '../../db/database.js';
 import { notFound } from '../../lib/problem.js';
@@ -86,12 +87,10 @@ const LOAD_PAGE = 20_000;
  * old generation just as the server began to answer lookups at full rate.
  */
 const FILTER_PAGE = 10_000;
-/** Single lookups waiting for one query of the unique key (`IndicatorsService.probe`). */
-interface ProbeBatch {
-  keys: Map<string, number>;
-  types: string[];
-  values: string[];
-  waiting: { resolve: (row: IndicatorRow | undefined) => void; reject: (err: unknown) => void }[][];
+/** A value asked by a single lookup that the filter and the hot cache could not answer. */
+interface ProbeKey {
+  type: string;
+  value: string;
 }
 
 /** Values per query of a batch lookup. */
@@ -159,7 +158,18 @@ export class IndicatorsService {
   probes = 0;
   /** The queries that read them: the lookups of one turn of the event loop share one (`probe`). */
   probeQueries = 0;
-  private probing: ProbeBatch | null = null;
+  /**
+   * The stored rows of the values single lookups ask, read together: the lookups of one turn of
+   * the event loop share one query (and one pooled connection) of the unique key. Under load, 64
+   * connections' lookups of values outside the hot cache arrive together and each waited for a
+   * connection of the pool in turn. DataLoader's own cache is off: the hot cache is the cache.
+   */
+  private readonly prober = new DataLoader<ProbeKey, IndicatorRow | undefined>((keys) => this.readProbes(keys), {
+    cache: false,
+    maxBatchSize: LOOKUP_BATCH,
+    // After the I/O callbacks of this turn (the requests that arrived with it), not after its microtasks only.
+    batchScheduleFn: (run) => setImmediate(run),
+  });
   private scopes = new ScopeMatcher([]);
   private exclusions = new Set<string>();
   private watermark: string | null = null;
@@ -625,56 +635,24 @@ export class IndicatorsService {
     const cached = this.index.cachedEntry(type, value);
     if (cached !== undefined && !this.stale.has(cached.id)) return cached;
     this.probes++;
-    const row = await this.probe(type, value);
+    const row = await this.prober.load({ type, value });
     if (row === undefined) return undefined;
     const e = entryOf(row);
     this.index.remember(e);
     return e;
   }
 
-  /**
-   * The stored row of a value, read together with the other values asked in the same turn of the
-   * event loop: one probe of the unique key per value, but one query (and one pooled connection)
-   * for all of them. Under load, 64 connections' lookups of values outside the hot cache arrive
-   * together and each waited for a connection of the pool in turn; alone, a value is read by the
-   * plain query it always was.
-   */
-  private probe(type: string, value: string): Promise<IndicatorRow | undefined> {
-    let b = this.probing;
-    if (b === null || b.types.length >= LOOKUP_BATCH) {
-      const batch: ProbeBatch = (b = this.probing = { keys: new Map(), types: [], values: [], waiting: [] });
-      setImmediate(() => void this.sendProbes(batch));
-    }
-    const key = `${type}\u0000${value}`;
-    let at = b.keys.get(key);
-    if (at === undefined) {
-      at = b.types.length;
-      b.keys.set(key, at);
-      b.types.push(type);
-      b.values.push(value);
-      b.waiting.push([]);
-    }
-    const waiting = b.waiting[at];
-    return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
-  }
-
-  private async sendProbes(b: ProbeBatch): Promise<void> {
-    if (this.probing === b) this.probing = null;
+  /** One query for the values of a batch, each asked once; a value alone is read by the plain probe. */
+  private async readProbes(keys: readonly ProbeKey[]): Promise<(IndicatorRow | undefined)[]> {
     this.probeQueries++;
-    try {
-      const rows =
-        b.types.length === 1
-          ? [await indicatorsRepository.getByValue(this.db, b.types[0], b.values[0])]
-          : await indicatorsRepository.rowsOf(this.db, b.types, b.values);
-      const found: (IndicatorRow | undefined)[] = new Array(b.types.length);
-      for (const r of rows) {
-        const at = r === undefined ? undefined : b.keys.get(`${r.type}\u0000${r.value}`);
-        if (at !== undefined) found[at] = r;
-      }
-      for (let i = 0; i < b.waiting.length; i++) for (const w of b.waiting[i]) w.resolve(found[i]);
-    } catch (err) {
-      for (const ws of b.waiting) for (const w of ws) w.reject(err);
-    }
+    if (keys.length === 1) return [await indicatorsRepository.getByValue(this.db, keys[0].type, keys[0].value)];
+    const keyOf = (k: ProbeKey) => `${k.type}\u0000${k.value}`;
+    const asked = new Map<string, ProbeKey>();
+    for (const k of keys) asked.set(keyOf(k), k);
+    const distinct = [...asked.values()];
+    const rows = await indicatorsRepository.rowsOf(this.db, distinct.map((k) => k.type), distinct.map((k) => k.value));
+    const found = new Map(rows.map((r) => [keyOf(r), r]));
+    return keys.map((k) => found.get(keyOf(k)));
   }
 
   /** The rest of a lookup that the filter and the hot cache could not answer: the unique index, the reporters. */
