@@ -2,8 +2,7 @@
 // --max-semi-space-size: a young generation of 2 x 32 MiB instead of V8's 2 x 16 MiB, as `npm
 // start` gives it too (package.json; test/cli.test.ts keeps the two equal). Under lookup load the
 // server allocates ~20 KB per request, and each young-generation collection stops every request
-// in flight: half as many of them is most of what took the lookup p99 past twice bare node:http's
-// (docs/scaling.md, "The lookup tail").
+// in flight; the larger space halves their number (docs/scaling.md, "The lookup tail").
 // Runs the TypeScript sources through tsx's loader (no build step needed).
 import { register } from 'tsx/esm/api';
 register();
