@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { makeOrg } from '../../../test/helpers/factories.js';
-import { dbLabel, startHarness, type Harness } from '../../../test/helpers/harness.js';
+import { startFreshHarness } from '../../../test/helpers/fresh-database.js';
+import { dbLabel, type Harness } from '../../../test/helpers/harness.js';
 import { indicatorsRepository, type IndicatorUpsert } from './indicators.repository.js';
 
 describe(`bulk intake by COPY (${dbLabel})`, () => {
   let h: Harness;
+  // A database of its own: the first test counts on nobody else drawing ids from the sequence
+  // between two statements, which other files running at the same time on a shared PostgreSQL do.
   before(async () => {
-    h = await startHarness();
+    h = await startFreshHarness('bulkintake');
   });
   after(() => h.close());
 
