@@ -18,7 +18,7 @@ import { sql } from '../src/db/database.js';
 import { lineBatches, type Line } from '../src/lib/line-batches.js';
 import type { ImportReceipt } from '../src/modules/reports/reports.schema.js';
 import { makeOrg } from '../test/helpers/factories.js';
-import { seconds, type DbKind } from './bench-common.js';
+import { cpuMark, cpuSince, seconds, type CpuMark, type DbKind } from './bench-common.js';
 
 /** The raw limit's table: canonical rows under the same unique key as `indicators`, nothing else. */
 export function copyTableDdl(table: string): string {
@@ -27,11 +27,17 @@ export function copyTableDdl(table: string): string {
 
 /** Bare `COPY table (type, value) FROM STDIN` of the body (pg-copy-streams, 64 KiB pieces); seconds. */
 export async function bareCopyPostgres(client: pg.Client, table: string, body: Buffer): Promise<number> {
+  return (await bareCopyPostgresCpu(client, table, body)).seconds;
+}
+
+/** The same, with the CPU each side used meanwhile. */
+export async function bareCopyPostgresCpu(client: pg.Client, table: string, body: Buffer): Promise<{ seconds: number; cpu: CpuMark }> {
   const chunks: Buffer[] = [];
   for (let i = 0; i < body.length; i += 1 << 16) chunks.push(body.subarray(i, i + (1 << 16)));
+  const cpu = cpuMark();
   const t = process.hrtime.bigint();
   await pipeline(Readable.from(chunks), client.query(copyFrom(`COPY ${table} (type, value) FROM STDIN`)));
-  return seconds(t);
+  return { seconds: seconds(t), cpu: cpuSince(cpu) };
 }
 
 /** The same on PGlite: `COPY … FROM '/dev/blob'` with the blob query option; seconds. */
@@ -52,11 +58,12 @@ export function fileLines(file: string): AsyncGenerator<Line[]> {
  * public feeds are shared (TLP:CLEAR). A CHECKPOINT first on PostgreSQL, so the import does not
  * pay for the writes before it.
  */
-export async function timedImport(c: Container, kind: DbKind, file: string, title: string): Promise<{ seconds: number; receipt: ImportReceipt }> {
+export async function timedImport(c: Container, kind: DbKind, file: string, title: string): Promise<{ seconds: number; receipt: ImportReceipt; cpu: CpuMark }> {
   const org = await makeOrg(c, 'security_vendor', { name: `基准测试 安全企业 ${title}` });
   const principal = await c.auth.authenticateToken(org.token);
   if (!principal) throw new Error('the benchmark token did not authenticate');
   if (kind === 'postgres') await sql`CHECKPOINT`.execute(c.handle.db);
+  const cpu = cpuMark();
   const t = process.hrtime.bigint();
   const { receipt } = await c.imports.importLines(principal, fileLines(file), {
     format: 'lines',
@@ -65,5 +72,5 @@ export async function timedImport(c: Container, kind: DbKind, file: string, titl
     tlp: 'clear',
     title,
   });
-  return { seconds: seconds(t), receipt };
+  return { seconds: seconds(t), receipt, cpu: cpuSince(cpu) };
 }

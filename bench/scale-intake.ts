@@ -25,10 +25,10 @@ import { loadConfig } from '../src/config.js';
 import { createContainer } from '../src/container.js';
 import { openDatabase } from '../src/db/database.js';
 import { makeOrg } from '../test/helpers/factories.js';
-import { fmt, mib, seconds } from './bench-common.js';
+import { cpuLine, fmt, mib, seconds } from './bench-common.js';
 import { buildCorpus, copyText, writeCorpusFile, type Corpus } from './corpus.js';
 import { copyTypesSeconds, exportOnce } from './export-parts.js';
-import { bareCopyPostgres, copyTableDdl, timedImport } from './intake-parts.js';
+import { bareCopyPostgresCpu, copyTableDdl, timedImport } from './intake-parts.js';
 
 const COPY_TABLE = 'bench_copy_full';
 const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
@@ -133,12 +133,12 @@ export async function runIntakePart(o: IntakePartOptions): Promise<void> {
       console.log(`[intake] raw limit's table filled with the store's ${fmt(storedBefore)} keys in ${fmt(seconds(tb), 1)} s; load ${load()}`);
       const loadCopyBefore = load();
       const copyWal0 = await walLsn(client);
-      const copySeconds = await bareCopyPostgres(client, COPY_TABLE, body);
+      const { seconds: copySeconds, cpu: copyCpu } = await bareCopyPostgresCpu(client, COPY_TABLE, body);
       const loadCopy = load();
       const copyWal = await walBytesSince(client, copyWal0);
       const copied = Number((await client.query(`SELECT count(*) AS n FROM ${COPY_TABLE}`)).rows[0].n);
       if (copied !== storedBefore + corpus.rows.length) throw new Error(`the raw limit's table holds ${copied}, expected ${storedBefore + corpus.rows.length}`);
-      console.log(`[intake] bare COPY of ${fmt(corpus.rows.length)} rows into ${fmt(storedBefore)}: ${fmt(copySeconds, 2)} s (load ${loadCopyBefore} → ${loadCopy}); WAL ${mib(copyWal)}`);
+      console.log(`[intake] bare COPY of ${fmt(corpus.rows.length)} rows into ${fmt(storedBefore)}: ${fmt(copySeconds, 2)} s (load ${loadCopyBefore} → ${loadCopy}); WAL ${mib(copyWal)}; ${cpuLine(copyCpu, copySeconds)}`);
       await client.query(`DROP TABLE ${COPY_TABLE}`);
       await client.query('CHECKPOINT');
 
@@ -154,7 +154,7 @@ export async function runIntakePart(o: IntakePartOptions): Promise<void> {
       const stored = Number((await client.query('SELECT count(*) AS n FROM indicators')).rows[0].n);
       console.log(
         `[intake] intake: ${fmt(intake.seconds, 2)} s (load ${loadIntakeBefore} → ${loadIntake}); receipt total ${fmt(intake.receipt.total)}, ` +
-          `new ${fmt(intake.receipt.accepted)}, duplicates ${fmt(intake.receipt.duplicates)}, refused ${fmt(intake.receipt.refused)}; store ${fmt(stored)} (expected ${fmt(storedBefore + corpus.rows.length)})`,
+          `new ${fmt(intake.receipt.accepted)}, duplicates ${fmt(intake.receipt.duplicates)}, refused ${fmt(intake.receipt.refused)}; store ${fmt(stored)} (expected ${fmt(storedBefore + corpus.rows.length)}); ${cpuLine(intake.cpu, intake.seconds)}`,
       );
       console.log(`[intake] WAL written by the intake ${mib(intakeWal)} (bare COPY ${mib(copyWal)}); indicators' relations before → after the import: ${Object.keys(sizesAfter).map((k) => `${k} ${mib(sizesBefore[k] ?? 0)} → ${mib(sizesAfter[k])}`).join(', ')}`);
       const backlog = await searchBacklog(c);
