@@ -26,12 +26,14 @@ export function listMigrations(dir = MIGRATIONS_DIR): Migration[] {
 
 export async function migrate(handle: DatabaseHandle, migrations = listMigrations()): Promise<string[]> {
   const applied: string[] = [];
-  await handle.execScript(`
-    CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now());
-  `);
   const lock = handle.kind === 'postgres';
   if (lock) await handle.execScript(`SELECT pg_advisory_lock(${LOCK_KEY})`);
   try {
+    // Under the lock: two sessions running CREATE TABLE IF NOT EXISTS at once on an empty database
+    // both create it, and the second fails on pg_type's unique index.
+    await handle.execScript(`
+      CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now());
+    `);
     for (const m of migrations) {
       const done = await handle.db
         .selectFrom('schema_migrations' as any)

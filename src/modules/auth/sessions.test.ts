@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { makeOrg, uniqueCode, type TestOrg } from '../../../test/helpers/factories.js';
+import { startFreshHarness } from '../../../test/helpers/fresh-database.js';
 import { dbLabel, startHarness, type Harness } from '../../../test/helpers/harness.js';
 import { SignInLimiter } from './sessions.limiter.js';
 import { readCookie } from './sessions.routes.js';
@@ -247,7 +248,9 @@ describe('sign-in limiter', () => {
 
 describe(`session expiry (${dbLabel})`, () => {
   test('a session ends when idle too long, and ended sessions are swept', async () => {
-    const h = await startHarness();
+    // A database of its own: the sweep runs two hours ahead and deletes every session idle for one,
+    // which on a shared PostgreSQL is every other file's session too.
+    const h = await startFreshHarness('sessions_idle');
     try {
       const org = await makeOrg(h.c, 'security_vendor');
       const username = uniqueCode('idle');

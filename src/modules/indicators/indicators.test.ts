@@ -164,10 +164,13 @@ describe(`indicator store and lookups (${dbLabel})`, () => {
     assert.equal((await lookup(unrelated, `absent-${stamp}.example-threat.com`)).known, false);
     const batch = (await h.app.inject({ method: 'POST', url: '/api/v1/indicators/lookup', headers: unrelated.headers, payload: { values: [name, `absent-${stamp}.example-threat.com`] } })).json();
     assert.deepEqual(batch.results.map((r: { known: boolean }) => r.known), [true, false]);
+    // Counted before the rebuild: other files add rows to a shared PostgreSQL meanwhile, which a
+    // count taken after the scan would hold against it.
+    const stored = Number((await h.c.handle.db.selectFrom('indicators').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
     await h.c.indicators.load();
     assert.equal(h.c.indicators.index.ready, true);
     assert.equal(h.c.indicators.index.mightContain('domain', name), true, 'the scan put the stored value in the filter');
-    assert.ok(h.c.indicators.index.size >= (await h.c.handle.db.selectFrom('indicators').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n * 0.99);
+    assert.ok(h.c.indicators.index.size >= stored * 0.99);
     assert.equal((await lookup(unrelated, name)).known, true);
     assert.equal((await h.app.inject({ method: 'GET', url: '/healthz' })).json().lookup_filter, 'ready');
   });
@@ -211,8 +214,11 @@ describe(`indicator store and lookups (${dbLabel})`, () => {
     const indexed = () => h.c.handle.db.selectFrom('indicator_search').select('id').where('id', 'in', ids).execute();
     // The import wrote no trigram entry: its ids wait in the backlog, inside its own transaction.
     assert.deepEqual(await indexed(), []);
-    const queued = await h.c.handle.db.selectFrom('indicator_search_backlog').selectAll().execute();
-    assert.ok(ids.every((id) => queued.some((b) => Number(b.first_id) <= id && id <= Number(b.last_id))), 'every new id is in a backlog run');
+    const queuedRun = async () => {
+      const queued = await h.c.handle.db.selectFrom('indicator_search_backlog').selectAll().execute();
+      return ids.map((id) => queued.some((b) => Number(b.first_id) <= id && id <= Number(b.last_id)));
+    };
+    assert.deepEqual(await queuedRun(), [true, true, true], 'every new id is in a backlog run');
 
     const search = async (q: string) =>
       ((await h.app.inject({ method: 'GET', url: `/api/v1/indicators?q=${encodeURIComponent(q)}`, headers: ministry.headers })).json().items as { value: string }[]).map((x) => x.value).sort();
@@ -221,7 +227,8 @@ describe(`indicator store and lookups (${dbLabel})`, () => {
 
     assert.ok((await h.c.indicators.indexSearchBacklog()) >= 3);
     assert.equal((await indexed()).length, 3);
-    assert.equal(await h.c.indicators.searchBacklog(), 0);
+    // Other files' imports queue their own ids meanwhile on a shared PostgreSQL: what is asked is that none of these waits any more.
+    assert.deepEqual(await queuedRun(), [false, false, false], 'no backlog run holds an id of the import');
     assert.deepEqual(await search(`BULK-${stamp}.backlog-SEARCH.COM`), expected);
     assert.deepEqual(await search(`drop.exe`).then((v) => v.filter((x) => x.includes(String(stamp)))), [`http://bulk-${stamp}.backlog-search.com/Drop.EXE`]);
     // A single report's new value takes the same way (the upsert queues what it inserted).

@@ -3,7 +3,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { makeOrg, type TestOrg } from '../../../test/helpers/factories.js';
-import { dbLabel, startHarness, type Harness } from '../../../test/helpers/harness.js';
+import { startFreshHarness } from '../../../test/helpers/fresh-database.js';
+import { dbLabel, type Harness } from '../../../test/helpers/harness.js';
 import { verifyWebhook } from '../webhooks/webhook-signature.js';
 
 const tag = `${process.pid}${Date.now().toString(36)}`;
@@ -87,7 +88,10 @@ describe(`push to units: subscriptions, signed webhooks, SSE, bulletins (${dbLab
   let streamStart: number;
 
   before(async () => {
-    h = await startHarness();
+    // A database of its own: the units here must receive exactly what they are entitled to, and on
+    // a shared PostgreSQL other files send bulletins to every internet company (access-matrix), and
+    // this suite sends one to every internet company of theirs.
+    h = await startFreshHarness('push');
     await h.app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
     receiver = await startReceiver();

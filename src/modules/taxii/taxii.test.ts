@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { makeOrg, type TestOrg } from '../../../test/helpers/factories.js';
-import { dbLabel, startHarness, type Harness } from '../../../test/helpers/harness.js';
+import { startFreshHarness } from '../../../test/helpers/fresh-database.js';
+import { dbLabel, type Harness } from '../../../test/helpers/harness.js';
 import { createStixValidator } from '../stix/stix-schema-validator.js';
 import { TLP2_MARKING_IDS } from '../stix/stix-markings.js';
 import type { StixObject } from '../stix/stix.types.js';
@@ -56,7 +57,10 @@ describe(`TAXII 2.1 server (${dbLabel})`, () => {
   let ids: Record<string, string>;
 
   before(async () => {
-    h = await startHarness();
+    // A database of its own: every page ends at the horizon of the writers in flight (after a wait
+    // of HORIZON_WAIT_MS), and on a shared PostgreSQL another file's long writer (a 200,000-row
+    // COPY) keeps it behind the objects this suite has just posted and expects on the page.
+    h = await startFreshHarness('taxii');
     ministry = await makeOrg(h.c, 'regulator_national');
     guangdong = await makeOrg(h.c, 'regulator_provincial', { province_code: '440000' });
     beijing = await makeOrg(h.c, 'regulator_provincial', { province_code: '110000' });

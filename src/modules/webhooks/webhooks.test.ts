@@ -3,7 +3,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { makeOrg, type TestOrg } from '../../../test/helpers/factories.js';
-import { dbLabel, startHarness, type Harness } from '../../../test/helpers/harness.js';
+import { startFreshHarness } from '../../../test/helpers/fresh-database.js';
+import { dbLabel, type Harness } from '../../../test/helpers/harness.js';
 import { inject } from '../../../test/helpers/workflow.js';
 import type { AdjustableClock } from '../../lib/clock.js';
 import { MAX_ATTEMPTS, nextAttemptDelayMs, signWebhook, verifyWebhook } from './webhook-signature.js';
@@ -44,7 +45,10 @@ describe(`webhook outbox (${dbLabel})`, () => {
 
   before(async () => {
     process.env.THREATSHARE_TEST_CLOCK = '1';
-    h = await startHarness();
+    // A database of its own: dispatchDue claims every organization's due deliveries (50 oldest a
+    // call) and counts them, and this suite moves its clock forward; on a shared PostgreSQL other
+    // files' deliveries would be claimed early and counted, and ours left behind theirs.
+    h = await startFreshHarness('webhook_outbox');
     delete process.env.THREATSHARE_TEST_CLOCK;
     unit = await makeOrg(h.c, 'internet_company');
     other = await makeOrg(h.c, 'internet_company');
@@ -160,7 +164,9 @@ describe(`webhook delivery cannot reach inside (${dbLabel})`, () => {
     // Plain http for the test receiver, but no address exemption: the platform's own rules.
     process.env.WEBHOOK_ALLOW_ADDRESSES = '';
     process.env.WEBHOOK_ALLOW_HTTP = '1';
-    h = await startHarness();
+    // A database of its own: without the loopback exemption its dispatcher would claim other
+    // files' deliveries to their loopback receivers and fail them; and ours may wait behind theirs.
+    h = await startFreshHarness('webhook_inside');
     process.env.WEBHOOK_ALLOW_ADDRESSES = saved.a;
     process.env.WEBHOOK_ALLOW_HTTP = saved.b;
     unit = await makeOrg(h.c, 'internet_company');
@@ -208,7 +214,9 @@ describe(`webhook delivery errors tell nothing about the network (${dbLabel})`, 
   const targetHits: string[] = [];
 
   before(async () => {
-    h = await startHarness(); // the test override: 127.0.0.1 over http
+    // The test override (127.0.0.1 over http), on a database of its own: one dispatchDue takes the
+    // 50 oldest due deliveries of every organization, which on a shared PostgreSQL may all be other files'.
+    h = await startFreshHarness('webhook_errors');
     unit = await makeOrg(h.c, 'internet_company');
     target = http.createServer((req, res) => {
       targetHits.push(req.url ?? '');
