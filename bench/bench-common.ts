@@ -115,22 +115,26 @@ export function cpuLine(cpu: CpuMark, wallSeconds: number): string {
 }
 
 function postgresCpuSeconds(): number {
-  let ticks = 0;
   let dirs: string[];
   try {
     dirs = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d));
   } catch {
     return 0;
   }
+  let total = 0;
   for (const d of dirs) {
     const stat = safeRead(`/proc/${d}/stat`);
-    // pid (comm) state ppid … utime stime are fields 14 and 15; comm may hold spaces, so split after ")".
     const close = stat.lastIndexOf(')');
-    if (close < 0 || stat.slice(stat.indexOf('(') + 1, close) !== 'postgres') continue;
-    const f = stat.slice(close + 2).split(' ');
-    ticks += Number(f[11]) + Number(f[12]);
+    if (close >= 0 && stat.slice(stat.indexOf('(') + 1, close) === 'postgres') total += statCpuSeconds(stat);
   }
-  return ticks / 100; // USER_HZ, 100 on Linux
+  return total;
+}
+
+/** User + system CPU seconds in the text of a /proc/PID/stat (or …/task/TID/stat) file. */
+export function statCpuSeconds(stat: string): number {
+  // pid (comm) state ppid … utime stime are fields 14 and 15; comm may hold spaces, so split after ")".
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks, USER_HZ 100 on Linux
 }
 
 export function seconds(startNs: bigint): number {

@@ -21,7 +21,7 @@ import { loadConfig } from '../src/config.js';
 import { createContainer } from '../src/container.js';
 import { openDatabase } from '../src/db/database.js';
 import { makeOrg } from '../test/helpers/factories.js';
-import { fmt, machineLine, parseFlags, PG_ADMIN_URL, positiveInt, prng } from './bench-common.js';
+import { fmt, machineLine, parseFlags, PG_ADMIN_URL, positiveInt, prng, statCpuSeconds } from './bench-common.js';
 import { getCycling, lookupOnce, startServer, stopServer } from './lookup-server-control.js';
 
 const WARMUP_SECONDS = 2;
@@ -30,9 +30,7 @@ const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
 
 /** CPU seconds (user + system) a process (or, with `thread`, one of its threads) has used so far. */
 function cpuSeconds(pid: number, thread?: number): number {
-  const stat = fs.readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  return statCpuSeconds(fs.readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8'));
 }
 
 interface Turn {
